@@ -1,0 +1,34 @@
+# Helpers shared by the subsystem CMakeLists.
+
+# vidscribe_library(<name> SOURCES <files...> DEPS <targets...>)
+# Builds the static library vidscribe_<name> from one src/ folder. Internal headers sit beside their
+# .cpp files; the public API is include/vidscribe/.
+function(vidscribe_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(vidscribe_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(vidscribe_${name}
+    PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(vidscribe_${name} PUBLIC ${ARG_DEPS})
+  target_compile_options(vidscribe_${name} PRIVATE -Wall -Wextra)
+  set_target_properties(vidscribe_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()
+
+# vidscribe_test(<name> SOURCES <files...> DEPS <targets...> [LABELS <labels...>])
+# One GoogleTest program; every test case becomes a ctest test with the given labels (default: fast).
+# Tests find ../shared through the VIDSCRIBE_SHARED_DIR environment variable (set here; users may override),
+# and the vidscribe program through VIDSCRIBE_BIN.
+function(vidscribe_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS fast)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 600)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} vidscribe_test_support GTest::gtest GTest::gtest_main)
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+      ENVIRONMENT "VIDSCRIBE_SHARED_DIR=${VIDSCRIBE_SHARED_DIR};VIDSCRIBE_BIN=$<TARGET_FILE:vidscribe>"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,80 @@
+// vidscribe: timestamped captions of the events in a video, with no training data.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <vector>
+
+#include "cli/command.h"
+#include "nn/runtime.h"
+#include "util/log.h"
+#include "vidscribe/error.h"
+
+namespace vidscribe::cli {
+namespace {
+GlobalOptions g_options;
+
+std::vector<std::pair<int, Setup>>& registry() {
+  static std::vector<std::pair<int, Setup>> r;
+  return r;
+}
+}  // namespace
+
+const GlobalOptions& global_options() { return g_options; }
+
+bool register_command(int order, Setup setup) {
+  registry().emplace_back(order, setup);
+  return true;
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"vidscribe: timestamped captions of the events in any video, with no training data (ZeroTA)."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("vidscribe ") + VIDSCRIBE_VERSION);
+  app.add_option("--threads", g_options.threads, "CPU threads for the models (0 = all cores)")
+      ->default_val(0)
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--device", g_options.device, "Where the models run: cpu, cuda or cuda:N")->default_val("cpu");
+  app.add_flag("-q,--quiet", g_options.quiet, "No progress display and no warnings");
+  app.add_flag("-v,--verbose", g_options.verbose, "Log details (repeat for more)");
+
+  auto commands = registry();
+  std::stable_sort(commands.begin(), commands.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::map<CLI::App*, Runner> runners;
+  for (auto& [order, setup] : commands) {
+    size_t before = app.get_subcommands([](CLI::App*) { return true; }).size();
+    Runner run = setup(app);
+    auto subs = app.get_subcommands([](CLI::App*) { return true; });
+    if (subs.size() == before + 1) runners[subs.back()] = std::move(run);
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  util::set_verbosity(g_options.quiet         ? util::Verbosity::kQuiet
+                      : g_options.verbose > 0 ? util::Verbosity::kVerbose
+                                              : util::Verbosity::kNormal);
+  try {
+    nn::set_threads(g_options.threads);
+    for (CLI::App* sub : app.get_subcommands()) {
+      auto it = runners.find(sub);
+      if (it != runners.end()) it->second();
+    }
+  } catch (const Error& e) {
+    std::cerr << "vidscribe: " << e.what() << std::endl;
+    return exit_status(e.code());
+  } catch (const std::exception& e) {
+    // Anything else escaping the library is a bug; say so plainly.
+    std::cerr << "vidscribe: internal error: " << e.what() << std::endl;
+    return exit_status(ErrorCode::kInternal);
+  }
+  return 0;
+}
+
+}  // namespace vidscribe::cli
+
+int main(int argc, char** argv) { return vidscribe::cli::main(argc, argv); }

@@ -1,0 +1,45 @@
+#include "util/sha256.h"
+#include "util/fs.h"
+
+#include <gtest/gtest.h>
+
+#include "support/support.h"
+#include "vidscribe/error.h"
+
+namespace vidscribe::util {
+
+// FIPS 180-4 example vectors.
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(Sha256, PiecewiseEqualsWhole) {
+  std::string data;
+  for (int i = 0; i < 1000; ++i) data += static_cast<char>(i * 7);
+  for (size_t cut : {0u, 1u, 55u, 56u, 63u, 64u, 65u, 999u}) {
+    Sha256 h;
+    h.update(data.substr(0, cut));
+    h.update(data.substr(cut));
+    EXPECT_EQ(h.hex_digest(), sha256_hex(data)) << cut;
+  }
+}
+
+TEST(Sha256, FileMatchesMemoryAndMissingFileIsNotFound) {
+  testing::TempDir tmp;
+  std::string data(3 << 20, 'x');
+  write_file_atomic(tmp / "f", data);
+  EXPECT_EQ(sha256_file_hex(tmp / "f"), sha256_hex(data));
+  try {
+    sha256_file_hex(tmp / "missing");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+}
+
+}  // namespace vidscribe::util
