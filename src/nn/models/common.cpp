@@ -1,0 +1,103 @@
+#include "nn/models/common.h"
+
+#include <torch/torch.h>
+
+#include "util/fs.h"
+#include "vidscribe/error.h"
+
+namespace vidscribe::nn::detail {
+namespace fs = std::filesystem;
+
+namespace {
+torch::Tensor fused_rows(const torch::Tensor& x, const torch::Tensor& w_in_out, const torch::Tensor& bias) {
+  const int64_t in = x.size(-1);
+  std::vector<int64_t> out_sizes = x.sizes().vec();
+  out_sizes.back() = w_in_out.size(1);
+  torch::Tensor rows = x.reshape({-1, in});
+  torch::Tensor y = bias.defined() ? torch::addmm(bias, rows, w_in_out) : torch::mm(rows, w_in_out);
+  return y.view(out_sizes);
+}
+}  // namespace
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  // W.t() is a transposed view; BLAS reads it in place.
+  return fused_rows(x, weight.t(), bias);
+}
+
+torch::Tensor conv1d_linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  return fused_rows(x, weight, bias);
+}
+
+Activation parse_activation(const std::string& name, const fs::path& config) {
+  if (name == "quick_gelu") return Activation::kQuickGelu;
+  if (name == "gelu") return Activation::kGelu;
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::kGeluTanh;
+  if (name == "relu") return Activation::kRelu;
+  throw Error(ErrorCode::kCorruptModel, config.string() + ": unsupported activation function '" + name + "'");
+}
+
+torch::Tensor activate(const torch::Tensor& x, Activation act) {
+  switch (act) {
+    case Activation::kQuickGelu:
+      return x * torch::sigmoid(x * 1.702);
+    case Activation::kGelu:
+      return torch::gelu(x);
+    case Activation::kGeluTanh:
+      return torch::gelu(x, "tanh");
+    case Activation::kRelu:
+      return torch::relu(x);
+  }
+  throw Error(ErrorCode::kInternal, "unknown activation");
+}
+
+torch::Tensor split_heads(const torch::Tensor& x, int64_t n_heads) {
+  return x.view({x.size(0), x.size(1), n_heads, x.size(2) / n_heads}).transpose(1, 2);
+}
+
+torch::Tensor merge_heads(const torch::Tensor& x) {
+  return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+torch::Tensor causal_mask(const torch::Tensor& query_pos, const torch::Tensor& key_pos, torch::ScalarType dtype) {
+  torch::Tensor future = key_pos.gt(query_pos);
+  return torch::zeros(future.sizes(), torch::TensorOptions().dtype(dtype).device(future.device()))
+      .masked_fill_(future, -std::numeric_limits<double>::infinity());
+}
+
+void require_model_files(const fs::path& dir, const std::vector<std::string>& files, const std::string& what) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw Error(ErrorCode::kNotFound, what + " model folder " + dir.string() + " does not exist");
+  }
+  for (const auto& f : files) {
+    if (!fs::is_regular_file(dir / f, ec)) {
+      throw Error(ErrorCode::kNotFound, what + " model folder " + dir.string() + " lacks " + f);
+    }
+  }
+}
+
+nlohmann::json read_json_object(const fs::path& path) {
+  nlohmann::json json = nlohmann::json::parse(util::read_file(path), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    throw Error(ErrorCode::kCorruptModel, path.string() + " is not a JSON object");
+  }
+  return json;
+}
+
+template <typename T>
+T json_value(const nlohmann::json& json, const std::string& key, const T& fallback, const fs::path& path) {
+  auto it = json.find(key);
+  if (it == json.end() || it->is_null()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw Error(ErrorCode::kCorruptModel, path.string() + ": '" + key + "' has the wrong type: " + it->dump());
+  }
+}
+
+template int64_t json_value<int64_t>(const nlohmann::json&, const std::string&, const int64_t&, const fs::path&);
+template double json_value<double>(const nlohmann::json&, const std::string&, const double&, const fs::path&);
+template std::string json_value<std::string>(const nlohmann::json&, const std::string&, const std::string&,
+                                             const fs::path&);
+
+}  // namespace vidscribe::nn::detail

@@ -1,0 +1,54 @@
+// Pieces the transformer models share: fused linear layers, activations, attention, config and folder checks.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include <filesystem>
+#include <string>
+
+namespace vidscribe::nn::detail {
+
+// x: [..., in] -> [..., out] = x W^T + b, with W [out, in] (torch.nn.Linear layout); b may be undefined.
+// One addmm over the flattened rows: no transposed copy of W, no separate bias add.
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+
+// x: [..., in] -> [..., out] = x W + b, with W [in, out] (GPT-2's Conv1D layout).
+torch::Tensor conv1d_linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+
+enum class Activation {
+  kQuickGelu,  // x * sigmoid(1.702 x): CLIP
+  kGelu,       // exact erf GELU
+  kGeluTanh,   // tanh approximation: GPT-2's gelu_new
+  kRelu,
+};
+
+// A Hugging Face activation name ("quick_gelu", "gelu", "gelu_new", "gelu_pytorch_tanh", "relu").
+// Throws kCorruptModel naming `config` for any other name.
+Activation parse_activation(const std::string& name, const std::filesystem::path& config);
+
+torch::Tensor activate(const torch::Tensor& x, Activation act);
+
+// [B, T, H*Dh] -> [B, H, T, Dh] (a view).
+torch::Tensor split_heads(const torch::Tensor& x, int64_t n_heads);
+// [B, H, T, Dh] -> [B, T, H*Dh] (contiguous).
+torch::Tensor merge_heads(const torch::Tensor& x);
+
+// Additive attention mask: 0 where key position <= query position, -inf elsewhere.
+// query_pos: [..., Tq, 1] int64, key_pos: [Tk] int64 -> [..., Tq, Tk] of `dtype`.
+torch::Tensor causal_mask(const torch::Tensor& query_pos, const torch::Tensor& key_pos, torch::ScalarType dtype);
+
+// Throws kNotFound when `dir` is not a folder or lacks one of `files` (naming the first missing one).
+void require_model_files(const std::filesystem::path& dir, const std::vector<std::string>& files,
+                         const std::string& what);
+
+// Parses a JSON file; throws kCorruptModel naming the file when it does not parse or is not an object.
+nlohmann::json read_json_object(const std::filesystem::path& path);
+
+// json[key] as T, or `fallback` when absent or null; throws kCorruptModel naming `path` and `key` when the
+// value has the wrong type.
+template <typename T>
+T json_value(const nlohmann::json& json, const std::string& key, const T& fallback,
+             const std::filesystem::path& path);
+
+}  // namespace vidscribe::nn::detail
