@@ -1,0 +1,39 @@
+#include "caption/events.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "caption/moments.h"
+
+namespace vidscribe::caption {
+
+double temporal_iou(const Event& x, const Event& y) {
+  return temporal_iou(Span{x.start_s, x.end_s}, Span{y.start_s, y.end_s});
+}
+
+std::vector<Event> finalize_events(std::vector<Event> events, double max_tiou) {
+  // Decide what to keep in order of score so that the higher-scoring duplicate survives.
+  std::vector<size_t> order(events.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return events[a].score > events[b].score; });
+  std::vector<bool> keep(events.size(), false);
+  for (size_t i : order) {
+    bool duplicate = false;
+    for (size_t j = 0; j < events.size() && !duplicate; ++j) {
+      duplicate = keep[j] && events[j].caption == events[i].caption && temporal_iou(events[i], events[j]) > max_tiou;
+    }
+    keep[i] = !duplicate;
+  }
+  std::vector<Event> kept;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (keep[i]) kept.push_back(std::move(events[i]));
+  }
+  std::stable_sort(kept.begin(), kept.end(), [](const Event& a, const Event& b) {
+    if (a.start_s != b.start_s) return a.start_s < b.start_s;
+    if (a.end_s != b.end_s) return a.end_s < b.end_s;
+    return a.caption < b.caption;
+  });
+  return kept;
+}
+
+}  // namespace vidscribe::caption
