@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "vidscribe/error.h"
+
 namespace vidscribe::text {
 
 class BpeCache;

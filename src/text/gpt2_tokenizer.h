@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "vidscribe/error.h"
+
 namespace vidscribe::text {
 
 class BpeCache;
