@@ -1,0 +1,83 @@
+// `vidscribe eval` end to end: table, JSON, options and the messages for bad input.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "support/support.h"
+
+namespace vidscribe::testing {
+namespace {
+
+// ctest's environment reaches the tests with VIDSCRIBE_SHARED_DIR only (the property list in cmake/vidscribe.cmake
+// loses VIDSCRIBE_BIN), so fall back to the path CMake compiled in.
+const bool kBinSet = [] {
+#ifdef VIDSCRIBE_BIN_PATH
+  setenv("VIDSCRIBE_BIN", VIDSCRIBE_BIN_PATH, /*overwrite=*/0);
+#endif
+  return true;
+}();
+
+std::string data(const std::string& f) { return shell_quote((shared_dir() / "evaldata" / f).string()); }
+std::string tiny_args() {
+  return "eval --references " + data("predictions/tiny_val_1.json") + " " + data("predictions/tiny_val_2.json") +
+         " --predictions " + data("predictions/tiny_sample.json");
+}
+
+TEST(EvalCli, JsonHasTheOfficialNumbers) {
+  if (!std::filesystem::exists(shared_dir() / "evaldata")) GTEST_SKIP();
+  RunResult r = run_vidscribe(tiny_args() + " --json --profile 2021");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  auto want = nlohmann::json::parse(slurp(shared_dir() / "evaldata/expected/official_scorer_outputs.json"))
+                  .at("tiny_sample__vs__tiny_val_1+tiny_val_2")
+                  .at("2021");
+  EXPECT_EQ(j.at("profile"), "2021");
+  for (const char* m : {"Bleu_4", "CIDEr", "ROUGE_L", "Recall", "Precision"})
+    EXPECT_NEAR(j.at("metrics").at(m).at("average").get<double>(), want.at("avg_over_tious").at(m).get<double>(),
+                1e-9)
+        << m;
+  EXPECT_EQ(j.at("videos").at("matched"), 10);
+}
+
+TEST(EvalCli, TableHasOneRowPerTiouAndAnAverage) {
+  if (!std::filesystem::exists(shared_dir() / "evaldata")) GTEST_SKIP();
+  RunResult r = run_vidscribe(tiny_args() + " --tiou 0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("0.50"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("average"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CIDEr-D"), std::string::npos) << r.out;
+  // Official Recall at tIoU 0.5 is 0.4333...: 43.33 percent.
+  EXPECT_NE(r.out.find("43.33"), std::string::npos) << r.out;
+}
+
+TEST(EvalCli, MaxProposalsCapsEachVideo) {
+  if (!std::filesystem::exists(shared_dir() / "evaldata")) GTEST_SKIP();
+  RunResult one = run_vidscribe(tiny_args() + " --json --max-proposals 1");
+  RunResult all = run_vidscribe(tiny_args() + " --json");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto a = nlohmann::json::parse(one.out), b = nlohmann::json::parse(all.out);
+  EXPECT_NE(a.at("metrics").at("Recall").at("average"), b.at("metrics").at("Recall").at("average"));
+}
+
+TEST(EvalCli, BadInputsFailWithOneClearLine) {
+  TempDir dir;
+  std::string not_json = (dir / "bad.json").string(), no_version = (dir / "nov.json").string();
+  std::string ref = (dir / "ref.json").string();
+  run_command("printf '{oops' > " + shell_quote(not_json));
+  run_command("printf '{\"results\": {}, \"external_data\": {}}' > " + shell_quote(no_version));
+  run_command("printf '{\"v\": {\"timestamps\": [[0, 1]], \"sentences\": [\"a\"]}}' > " + shell_quote(ref));
+  RunResult r = run_vidscribe("eval --references " + shell_quote(ref) + " --predictions " + shell_quote(not_json));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not valid JSON"), std::string::npos) << r.err;
+  r = run_vidscribe("eval --references " + shell_quote(ref) + " --predictions " + shell_quote(no_version));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("missing key \"version\""), std::string::npos) << r.err;
+  r = run_vidscribe("eval --references " + shell_quote(ref) + " --predictions " + shell_quote(ref) +
+                    " --profile 2019");
+  EXPECT_NE(r.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace vidscribe::testing
