@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <exception>
 #include <mutex>
 
@@ -49,6 +50,10 @@ struct Transfer {
   const HttpClient::DataFn* on_data = nullptr;
   bool started = false;
   bool aborted = false;  // a callback returned false or threw
+  bool stalled = false;  // no byte for stall_timeout_s
+  double stall_timeout_s = 0;
+  curl_off_t last_bytes = -1;
+  std::chrono::steady_clock::time_point last_change;
   std::exception_ptr error;  // what a callback threw: rethrown once libcurl has returned
 };
 
@@ -93,6 +98,22 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     return 0;
   }
   return bytes;
+}
+
+// Aborts a transfer on which nothing has moved for stall_timeout_s. libcurl calls it at least once a second.
+int on_progress(void* user, curl_off_t, curl_off_t dl_now, curl_off_t, curl_off_t ul_now) {
+  auto* t = static_cast<Transfer*>(user);
+  auto now = std::chrono::steady_clock::now();
+  if (dl_now + ul_now != t->last_bytes) {
+    t->last_bytes = dl_now + ul_now;
+    t->last_change = now;
+    return 0;
+  }
+  if (std::chrono::duration<double>(now - t->last_change).count() >= t->stall_timeout_s) {
+    t->stalled = true;
+    return 1;
+  }
+  return 0;
 }
 
 bool is_transient_curl(CURLcode code) {
@@ -170,11 +191,12 @@ HttpResponse HttpClient::perform(const std::string& url, const std::vector<std::
   check(curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buf), "error buffer");
   check(curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_s * 1000)),
         "connect timeout");
-  check(curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(options_.low_speed_bytes_s)),
-        "low speed limit");
-  check(curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
-                         std::max(1L, static_cast<long>(options_.low_speed_timeout_s + 0.5))),
-        "low speed time");
+  // libcurl's own low-speed check averages over several seconds; a stall is detected sooner by hand.
+  transfer.stall_timeout_s = options_.stall_timeout_s;
+  transfer.last_change = std::chrono::steady_clock::now();
+  check(curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress), "progress callback");
+  check(curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer), "progress data");
+  check(curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L), "progress");
   check(curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header), "header callback");
   check(curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer), "header data");
   check(curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body), "write callback");
@@ -197,6 +219,13 @@ HttpResponse HttpClient::perform(const std::string& url, const std::vector<std::
 
   CURLcode code = curl_easy_perform(curl);
   if (transfer.error) std::rethrow_exception(transfer.error);
+  if (transfer.stalled) {
+    response.ok = false;
+    response.transient = true;
+    response.error = "no data for " + std::to_string(static_cast<int>(options_.stall_timeout_s + 0.5)) +
+                     " s: the transfer stalled";
+    return response;
+  }
   if (code != CURLE_OK && !(transfer.aborted && code == CURLE_WRITE_ERROR)) {
     response.ok = false;
     response.transient = is_transient_curl(code);

@@ -13,15 +13,16 @@ namespace vidscribe::models {
 
 struct HttpOptions {
   double connect_timeout_s = 15;    // give up connecting after this long (default 15 s)
-  double low_speed_timeout_s = 30;  // abort a transfer slower than low_speed_bytes_s for this long (default 30 s)
-  int64_t low_speed_bytes_s = 1;    // see low_speed_timeout_s (default 1 byte/s: a stalled connection)
+  // Abort a transfer (as a transient failure) when no byte has arrived for this long, headers included
+  // (default 30 s). Checked about once a second.
+  double stall_timeout_s = 30;
   std::string user_agent = "vidscribe";
 };
 
 struct HttpResponse {
   // Transfer outcome: ok means an HTTP status came back (any status).
   bool ok = false;
-  bool transient = false;  // a failure worth retrying (connection refused or cut, timeout, 408/429/5xx)
+  bool transient = false;  // a failure worth retrying (connection refused or cut, stall, 408/429/5xx)
   std::string error;       // libcurl's message when !ok
   bool no_connection = false;  // the host could not be resolved or reached at all
 

@@ -369,8 +369,13 @@ PullResult pull_model(const ModelInfo& model, const HubOptions& o) {
     std::error_code ec;
     bool have = fs::is_regular_file(blob, ec) &&
                 (meta.size_bytes < 0 || static_cast<int64_t>(fs::file_size(blob)) == meta.size_bytes);
+    if (have && !cache.is_recorded_verified(model.repo_id, blob)) {
+      // Put there by another tool or an older run: check it once, then trust the record.
+      have = hash_file_as(blob, blob_hash_kind(meta.etag)) == meta.etag;
+      if (have) cache.record_verified(model.repo_id, blob);
+    }
     if (!have) {
-      fs::remove(blob, ec);  // a blob of the wrong size is damaged: fetch it again
+      fs::remove(blob, ec);  // damaged (wrong size or hash): fetch it again
       result.bytes_downloaded += download_blob(http, o, cache, model.repo_id, filename, meta);
       ++result.files_downloaded;
     }

@@ -62,7 +62,8 @@ struct PullResult {
 };
 
 // Makes every file of `model` present and verified in the cache: per file, a HEAD gives its commit and hash;
-// a blob already in the cache is reused; otherwise it is fetched into blobs/<hash>.incomplete (resuming what
+// a blob already in the cache is reused (hashed once first if vidscribe has not verified it yet; replaced if
+// damaged); otherwise it is fetched into blobs/<hash>.incomplete (resuming what
 // an earlier run left, with HTTP Range), hashed, compared with the hub's hash, fsynced and renamed into place,
 // then linked into snapshots/<commit>/. refs/<revision> is written last, so a failed pull leaves no snapshot
 // that resolve_model() accepts. A file that fails its hash is deleted. Every file after the first is pulled at
