@@ -1,0 +1,200 @@
+#include "media/ffmpeg.h"
+
+extern "C" {
+#include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
+}
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+
+namespace vidscribe::media::detail {
+namespace fs = std::filesystem;
+
+FramePtr make_frame() {
+  FramePtr f(av_frame_alloc());
+  if (!f) throw Error(ErrorCode::kInternal, "out of memory allocating a frame");
+  return f;
+}
+
+PacketPtr make_packet() {
+  PacketPtr p(av_packet_alloc());
+  if (!p) throw Error(ErrorCode::kInternal, "out of memory allocating a packet");
+  return p;
+}
+
+std::string av_error_string(int err) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(err, buf, sizeof buf);
+  return buf;
+}
+
+int check(int err, ErrorCode code, const std::string& what) {
+  if (err < 0) throw Error(code, what + ": " + av_error_string(err));
+  return err;
+}
+
+void quiet_ffmpeg_logs() {
+  static std::once_flag once;
+  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
+}
+
+FormatPtr open_input(const fs::path& path) {
+  quiet_ffmpeg_logs();
+  // FFmpeg's own messages for these are vague ("No such file or directory" without the name, or
+  // "Invalid data" for a folder), so check them first.
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR) throw Error(ErrorCode::kNotFound, "no such file: " + path.string());
+    throw Error(ErrorCode::kIo, "cannot access " + path.string() + ": " + std::strerror(err));
+  }
+  if (S_ISDIR(st.st_mode)) throw Error(ErrorCode::kIo, "is a directory, not a video file: " + path.string());
+  if (::access(path.c_str(), R_OK) != 0) {
+    throw Error(ErrorCode::kIo, "cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  if (S_ISREG(st.st_mode) && st.st_size == 0) {
+    throw Error(ErrorCode::kUnsupportedMedia, "empty file: " + path.string());
+  }
+
+  AVFormatContext* raw = nullptr;
+  int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+  if (err < 0) {
+    throw Error(ErrorCode::kUnsupportedMedia,
+                "not a video or image FFmpeg can read: " + path.string() + " (" + av_error_string(err) + ")");
+  }
+  FormatPtr fmt(raw);
+  err = avformat_find_stream_info(fmt.get(), nullptr);
+  if (err < 0) {
+    throw Error(ErrorCode::kUnsupportedMedia,
+                "cannot read the streams of " + path.string() + " (" + av_error_string(err) + ")");
+  }
+  return fmt;
+}
+
+int find_video_stream(AVFormatContext* fmt, const fs::path& path) {
+  int best = -1;
+  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+    const AVStream* st = fmt->streams[i];
+    if (st->codecpar->codec_type != AVMEDIA_TYPE_VIDEO) continue;
+    if (st->disposition & AV_DISPOSITION_ATTACHED_PIC) continue;
+    if (best < 0) best = static_cast<int>(i);
+  }
+  if (best < 0) {
+    // Let FFmpeg pick among the remaining candidates (it knows about default dispositions).
+    best = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    if (best >= 0 && (fmt->streams[best]->disposition & AV_DISPOSITION_ATTACHED_PIC)) best = -1;
+  } else {
+    int chosen = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    if (chosen >= 0 && !(fmt->streams[chosen]->disposition & AV_DISPOSITION_ATTACHED_PIC)) best = chosen;
+  }
+  if (best < 0) throw Error(ErrorCode::kUnsupportedMedia, "no video stream in " + path.string());
+  return best;
+}
+
+int stream_rotation_cw(const AVStream* stream) {
+  const uint8_t* matrix = nullptr;
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+  const AVPacketSideData* sd = av_packet_side_data_get(stream->codecpar->coded_side_data,
+                                                       stream->codecpar->nb_coded_side_data,
+                                                       AV_PKT_DATA_DISPLAYMATRIX);
+  if (sd != nullptr && sd->size >= 9 * sizeof(int32_t)) matrix = sd->data;
+#else
+  size_t size = 0;
+  matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
+  if (size < 9 * sizeof(int32_t)) matrix = nullptr;
+#endif
+  if (matrix == nullptr) return 0;
+  // av_display_rotation_get is counter-clockwise; the ffmpeg tool rotates by its negation, as we do.
+  double ccw = av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
+  if (std::isnan(ccw)) return 0;
+  long cw = std::lround(-ccw);
+  cw = ((cw % 360) + 360) % 360;
+  // Snap to the nearest quarter turn; other angles are not used by cameras.
+  return static_cast<int>(((cw + 45) / 90) % 4 * 90);
+}
+
+CodecPtr open_decoder(const AVStream* stream, int threads) {
+  const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
+  if (codec == nullptr) {
+    throw Error(ErrorCode::kUnsupportedMedia,
+                std::string("no decoder for codec ") + avcodec_get_name(stream->codecpar->codec_id));
+  }
+  CodecPtr ctx(avcodec_alloc_context3(codec));
+  if (!ctx) throw Error(ErrorCode::kInternal, "out of memory allocating a decoder");
+  check(avcodec_parameters_to_context(ctx.get(), stream->codecpar), ErrorCode::kUnsupportedMedia,
+        "bad codec parameters");
+  ctx->pkt_timebase = stream->time_base;
+  ctx->thread_count = threads;
+  ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+  check(avcodec_open2(ctx.get(), codec, nullptr), ErrorCode::kUnsupportedMedia,
+        std::string("cannot open the ") + codec->name + " decoder");
+  return ctx;
+}
+
+namespace {
+// The deprecated full-range "J" formats are the plain ones with a full colour range.
+AVPixelFormat unjpeg(AVPixelFormat f, bool* full_range) {
+  switch (f) {
+    case AV_PIX_FMT_YUVJ420P: *full_range = true; return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P: *full_range = true; return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P: *full_range = true; return AV_PIX_FMT_YUV444P;
+    case AV_PIX_FMT_YUVJ440P: *full_range = true; return AV_PIX_FMT_YUV440P;
+    case AV_PIX_FMT_YUVJ411P: *full_range = true; return AV_PIX_FMT_YUV411P;
+    default: return f;
+  }
+}
+
+int sws_colorspace(AVColorSpace cs) {
+  switch (cs) {
+    case AVCOL_SPC_BT709: return SWS_CS_ITU709;
+    case AVCOL_SPC_FCC: return SWS_CS_FCC;
+    case AVCOL_SPC_SMPTE240M: return SWS_CS_SMPTE240M;
+    case AVCOL_SPC_BT2020_NCL:
+    case AVCOL_SPC_BT2020_CL: return SWS_CS_BT2020;
+    default: return SWS_CS_DEFAULT;  // BT.601, what the ffmpeg tool assumes for untagged video
+  }
+}
+}  // namespace
+
+void RgbConverter::convert(const AVFrame* frame, std::vector<uint8_t>& out) {
+  if (frame->width <= 0 || frame->height <= 0) throw Error(ErrorCode::kUnsupportedMedia, "decoded an empty picture");
+  bool full_range = frame->color_range == AVCOL_RANGE_JPEG;
+  AVPixelFormat src = unjpeg(static_cast<AVPixelFormat>(frame->format), &full_range);
+  if (!sws_ || frame->width != width_ || frame->height != height_ || frame->format != format_ ||
+      frame->colorspace != colorspace_ || frame->color_range != range_) {
+    // Same size in and out: only the pixel format changes. Accurate rounding keeps flat colours exact.
+    sws_.reset(sws_getContext(frame->width, frame->height, src, frame->width, frame->height, AV_PIX_FMT_RGB24,
+                              SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr));
+    if (!sws_) {
+      const char* name = av_get_pix_fmt_name(src);
+      throw Error(ErrorCode::kUnsupportedMedia,
+                  std::string("cannot convert pixel format ") + (name ? name : "?") + " to RGB");
+    }
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(src);
+    bool is_rgb = desc != nullptr && (desc->flags & AV_PIX_FMT_FLAG_RGB);
+    if (!is_rgb) {
+      const int* coeffs = sws_getCoefficients(sws_colorspace(frame->colorspace));
+      // Destination RGB is always full range.
+      sws_setColorspaceDetails(sws_.get(), coeffs, full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
+                               1 << 16, 1 << 16);
+    }
+    width_ = frame->width;
+    height_ = frame->height;
+    format_ = frame->format;
+    colorspace_ = frame->colorspace;
+    range_ = frame->color_range;
+  }
+  out.resize(static_cast<size_t>(frame->width) * frame->height * 3);
+  uint8_t* dst[4] = {out.data(), nullptr, nullptr, nullptr};
+  int dst_stride[4] = {frame->width * 3, 0, 0, 0};
+  int h = sws_scale(sws_.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+  if (h != frame->height) throw Error(ErrorCode::kUnsupportedMedia, "pixel format conversion failed");
+}
+
+}  // namespace vidscribe::media::detail
