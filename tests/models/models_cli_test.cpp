@@ -13,6 +13,12 @@ namespace fs = std::filesystem;
 
 const std::string kCommit = "ffeeddccbbaa99887766554433221100ffeeddcc";
 
+// $VIDSCRIBE_BIN, else the program this test was built next to.
+std::string vidscribe_bin() {
+  const char* bin = std::getenv("VIDSCRIBE_BIN");
+  return (bin != nullptr && *bin != '\0') ? bin : VIDSCRIBE_TEST_BIN;
+}
+
 class ModelsCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -30,7 +36,7 @@ class ModelsCli : public ::testing::Test {
   // Runs vidscribe with a clean hub environment pointing at the test hub and the temporary cache.
   RunResult vidscribe(const std::string& args) {
     return run_command("env -u VIDSCRIBE_CACHE -u HF_HUB_CACHE -u HF_HOME -u HF_TOKEN -u HF_HUB_OFFLINE HF_ENDPOINT=" +
-                       shell_quote(hub_.endpoint()) + " " + shell_quote(std::getenv("VIDSCRIBE_BIN")) + " " + args +
+                       shell_quote(hub_.endpoint()) + " " + shell_quote(vidscribe_bin()) + " " + args +
                        " --cache-dir " + shell_quote(cache_.path().string()));
   }
 
@@ -89,7 +95,7 @@ TEST_F(ModelsCli, PullPresetThenPathListAndVerify) {
 
 TEST_F(ModelsCli, OfflinePullOfAMissingModelFailsWithoutNetwork) {
   RunResult r = run_command("HF_HUB_OFFLINE=1 HF_ENDPOINT=" + shell_quote(hub_.endpoint()) + " " +
-                            shell_quote(std::getenv("VIDSCRIBE_BIN")) + " models pull gpt2 --cache-dir " +
+                            shell_quote(vidscribe_bin()) + " models pull gpt2 --cache-dir " +
                             shell_quote(cache_.path().string()));
   EXPECT_EQ(r.exit_code, 7) << r.err;
   EXPECT_NE(r.err.find("offline"), std::string::npos) << r.err;
