@@ -7,12 +7,6 @@
 namespace vidscribe::eval {
 namespace {
 
-// An n-gram (n <= 4) of word ids.
-struct Ngram {
-  std::array<int32_t, 4> w{-1, -1, -1, -1};
-  int n = 0;
-  bool operator==(const Ngram& o) const { return n == o.n && w == o.w; }
-};
 struct NgramHash {
   size_t operator()(const Ngram& g) const {
     uint64_t h = 1469598103934665603ull ^ static_cast<uint64_t>(g.n);
@@ -20,37 +14,46 @@ struct NgramHash {
     return static_cast<size_t>(h);
   }
 };
-using NgramCounts = std::unordered_map<Ngram, int, NgramHash>;
 
-NgramCounts count_ngrams(const TokenIds& words, int max_n) {
-  NgramCounts counts;
+}  // namespace
+
+NgramList ngram_counts(const TokenIds& words) {
+  std::vector<Ngram> all;
   int len = static_cast<int>(words.size());
-  for (int k = 1; k <= max_n; ++k)
+  for (int k = 1; k <= 4; ++k)
     for (int i = 0; i + k <= len; ++i) {
       Ngram g;
       g.n = k;
       for (int j = 0; j < k; ++j) g.w[j] = words[i + j];
-      ++counts[g];
+      all.push_back(g);
     }
-  return counts;
+  std::sort(all.begin(), all.end());
+  NgramList out;
+  for (const Ngram& g : all) {
+    if (!out.empty() && out.back().first == g) ++out.back().second;
+    else out.emplace_back(g, 1);
+  }
+  return out;
 }
-
-}  // namespace
 
 std::array<double, 4> bleu_pooled(const std::vector<ScoredPair>& pairs) {
   constexpr double kTiny = 1e-15, kSmall = 1e-9;
   std::array<double, 4> correct{}, guess{};
   double test_len = 0, ref_len = 0;
   for (const ScoredPair& p : pairs) {
-    NgramCounts ref = count_ngrams(*p.ref, 4);
-    NgramCounts hyp = count_ngrams(*p.hyp, 4);
+    const NgramList& ref = *p.ref_ngrams;
+    const NgramList& hyp = *p.hyp_ngrams;
     int tl = static_cast<int>(p.hyp->size());
     test_len += tl;
     ref_len += static_cast<double>(p.ref->size());  // one reference: the "closest" length is its length
     for (int k = 0; k < 4; ++k) guess[k] += std::max(0, tl - k);
-    for (const auto& [g, c] : hyp) {
-      auto it = ref.find(g);
-      if (it != ref.end()) correct[g.n - 1] += std::min(it->second, c);
+    for (size_t i = 0, j = 0; i < hyp.size() && j < ref.size();) {
+      if (hyp[i].first < ref[j].first) ++i;
+      else if (ref[j].first < hyp[i].first) ++j;
+      else {
+        correct[hyp[i].first.n - 1] += std::min(hyp[i].second, ref[j].second);
+        ++i, ++j;
+      }
     }
   }
   std::array<double, 4> bleus{};
@@ -94,29 +97,25 @@ double rouge_l_mean(const std::vector<ScoredPair>& pairs) {
 double cider_d_mean(const std::vector<ScoredPair>& pairs) {
   constexpr double kSigma = 6.0;
   if (pairs.empty()) return 0.0;
-  std::vector<NgramCounts> refs, hyps;
-  refs.reserve(pairs.size());
-  hyps.reserve(pairs.size());
   std::unordered_map<Ngram, int, NgramHash> df;
-  for (const ScoredPair& p : pairs) {
-    refs.push_back(count_ngrams(*p.ref, 4));
-    hyps.push_back(count_ngrams(*p.hyp, 4));
-    for (const auto& [g, c] : refs.back()) ++df[g];
-  }
+  for (const ScoredPair& p : pairs)
+    for (const auto& [g, c] : *p.ref_ngrams) ++df[g];
   const double log_docs = std::log(static_cast<double>(pairs.size()));
 
+  // TF-IDF weights aligned with a sorted count list.
   struct Vec {
-    std::unordered_map<Ngram, double, NgramHash> tfidf;
+    std::vector<double> x;
     std::array<double, 4> norm{};
     int length = 0;  // the official code counts bigrams here
   };
-  auto to_vec = [&](const NgramCounts& counts) {
+  auto to_vec = [&](const NgramList& counts) {
     Vec v;
+    v.x.reserve(counts.size());
     for (const auto& [g, tf] : counts) {
       auto it = df.find(g);
       double d = std::log(std::max(1.0, it == df.end() ? 0.0 : static_cast<double>(it->second)));
       double x = tf * (log_docs - d);
-      v.tfidf[g] = x;
+      v.x.push_back(x);
       v.norm[g.n - 1] += x * x;
       if (g.n == 2) v.length += tf;
     }
@@ -125,15 +124,21 @@ double cider_d_mean(const std::vector<ScoredPair>& pairs) {
   };
 
   double total = 0;
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    Vec h = to_vec(hyps[i]);
-    Vec r = to_vec(refs[i]);
+  for (const ScoredPair& p : pairs) {
+    const NgramList& hl = *p.hyp_ngrams;
+    const NgramList& rl = *p.ref_ngrams;
+    Vec h = to_vec(hl);
+    Vec r = to_vec(rl);
     double delta = static_cast<double>(h.length - r.length);
     std::array<double, 4> val{};
-    for (const auto& [g, x] : h.tfidf) {
-      auto it = r.tfidf.find(g);
-      double y = it == r.tfidf.end() ? 0.0 : it->second;
-      val[g.n - 1] += std::min(x, y) * y;
+    // min(hyp, ref) * ref over the hypothesis n-grams; those missing from the reference add 0.
+    for (size_t i = 0, j = 0; i < hl.size() && j < rl.size();) {
+      if (hl[i].first < rl[j].first) ++i;
+      else if (rl[j].first < hl[i].first) ++j;
+      else {
+        val[hl[i].first.n - 1] += std::min(h.x[i], r.x[j]) * r.x[j];
+        ++i, ++j;
+      }
     }
     double score = 0;
     for (int n = 0; n < 4; ++n) {

@@ -10,10 +10,24 @@ namespace vidscribe::eval {
 // A tokenized sentence as word ids (ids come from one shared vocabulary).
 using TokenIds = std::vector<int32_t>;
 
-// One scored pair: a hypothesis and its single reference. The pointers must outlive the call.
+// An n-gram (n <= 4) of word ids, ordered for merging sorted count lists.
+struct Ngram {
+  std::array<int32_t, 4> w{-1, -1, -1, -1};
+  int n = 0;
+  bool operator==(const Ngram& o) const { return n == o.n && w == o.w; }
+  bool operator<(const Ngram& o) const { return n != o.n ? n < o.n : w < o.w; }
+};
+// The 1..4-gram counts of a sentence, sorted by n-gram.
+using NgramList = std::vector<std::pair<Ngram, int>>;
+NgramList ngram_counts(const TokenIds& words);
+
+// One scored pair: a hypothesis and its single reference, with their n-gram counts (ngram_counts of the same
+// words, computed once per sentence by the caller). The pointers must outlive the call.
 struct ScoredPair {
   const TokenIds* hyp = nullptr;
   const TokenIds* ref = nullptr;
+  const NgramList* hyp_ngrams = nullptr;  // required by BLEU and CIDEr-D
+  const NgramList* ref_ngrams = nullptr;
 };
 
 // BLEU@1..4 of pycocoevalcap's BleuScorer (option "closest", correct/guess pooled over all pairs, tiny 1e-15

@@ -138,6 +138,7 @@ class SentenceTable {
     index_.emplace(raw, id);
     std::string tok = tokenizer_.tokenize_caption(raw);
     ws_.push_back(ids(tok, /*split_nbsp=*/true));
+    ngrams_.push_back(ngram_counts(ws_.back()));
     TokenIds sp = ids(tok, false);
     if (sp.empty()) sp.push_back(word_id(""));  // str.split(" ") of "" is [""]
     sp_.push_back(std::move(sp));
@@ -147,6 +148,7 @@ class SentenceTable {
   const std::string& text(int id) const { return tokens_[id]; }
   const TokenIds& words(int id) const { return ws_[id]; }         // str.split()
   const TokenIds& space_words(int id) const { return sp_[id]; }   // str.split(" ")
+  const NgramList& ngrams(int id) const { return ngrams_[id]; }     // of words(id)
 
  private:
   int32_t word_id(const std::string& w) {
@@ -182,6 +184,7 @@ class SentenceTable {
   std::unordered_map<std::string, int32_t> vocab_;
   std::vector<std::string> tokens_;
   std::vector<TokenIds> ws_, sp_;
+  std::vector<NgramList> ngrams_;
 };
 
 struct VideoScores {
@@ -294,7 +297,7 @@ EvalResult evaluate(const std::vector<ReferenceFile>& references, const Submissi
       std::vector<ScoredPair> ws, sp;
       std::vector<std::pair<const std::string*, const std::string*>> texts;
       for (auto [h, r] : items) {
-        ws.push_back({&table.words(h), &table.words(r)});
+        ws.push_back({&table.words(h), &table.words(r), &table.ngrams(h), &table.ngrams(r)});
         sp.push_back({&table.space_words(h), &table.space_words(r)});
         texts.emplace_back(&table.text(h), &table.text(r));
       }
