@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -258,6 +259,34 @@ TEST(Concurrency, OneTokenizerSharedByThreadsGivesTheSingleThreadedIds) {
   }
   for (auto& thread : threads) thread.join();
   for (int t = 0; t < 4; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
+
+
+TEST(RandomInput, ArbitraryBytesAreRepairedAndNeverBreakEitherTokenizer) {
+  // Fixed-seed random byte strings biased towards what parsers trip on: UTF-8 lead and continuation bytes,
+  // '&', '#', ';', quotes, digits, spaces. Under the sanitizer build this is also a memory-safety check.
+  const fs::path dir = testing::golden_dir() / "tokenizers";
+  const auto gpt2 = Gpt2Tokenizer::load(dir / "gpt2-vocab.json", dir / "gpt2-merges.txt");
+  const auto clip = ClipTokenizer::load(dir / "clip-vocab.json", dir / "clip-merges.txt");
+  const std::string alphabet = "&#;x'sS 1aZ\t<|>\xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\xB8\xED\xA0\x80\xC0\xFF\x80\xBF";
+  std::mt19937 rng(1234);
+  for (int i = 0; i < 2000; ++i) {
+    std::string bytes(rng() % 24, ' ');
+    for (char& c : bytes) c = rng() % 4 == 0 ? static_cast<char>(rng() % 256) : alphabet[rng() % alphabet.size()];
+    const std::string repaired = encode_utf8(decode_utf8(bytes));
+    EXPECT_EQ(decode_utf8(repaired), decode_utf8(bytes));  // repair is idempotent
+    EXPECT_EQ(gpt2.decode(gpt2.encode(bytes)), repaired);
+    std::vector<int64_t> concat;
+    for (const std::string& word : clip.split_words(clip.normalize(bytes))) {
+      const std::vector<int64_t> ids = clip.encode_word(word);
+      concat.insert(concat.end(), ids.begin(), ids.end());
+    }
+    EXPECT_EQ(clip.encode(bytes), concat);
+    const std::vector<int64_t> for_model = clip.encode_for_model(bytes, 16);
+    ASSERT_GE(for_model.size(), 2u);
+    EXPECT_LE(for_model.size(), 16u);
+    EXPECT_EQ(for_model.back(), clip.eot_id());
+  }
 }
 
 }  // namespace
