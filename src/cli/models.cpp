@@ -25,10 +25,10 @@ struct ModelsOptions {
   int attempts = 5;                // pull --attempts: tries per request on transient failures (default 5)
 };
 
-// One progress bar per file, in MiB for large files and KiB for small ones (util::Progress counts integers).
-class DownloadProgress {
+// One progress bar per file (download or hashing), in MiB for large files and KiB for small ones (util::Progress counts integers).
+class FileProgressBars {
  public:
-  explicit DownloadProgress(std::string model) : model_(std::move(model)) {}
+  explicit FileProgressBars(std::string model) : model_(std::move(model)) {}
   void operator()(const std::string& file, int64_t done, int64_t total) {
     if (file != file_ || !bar_) {
       file_ = file;
@@ -38,6 +38,7 @@ class DownloadProgress {
     }
     bar_->update(done / unit_bytes_);
   }
+  void finish() { bar_.reset(); }
 
  private:
   std::string model_;
@@ -53,7 +54,7 @@ void run_pull(const ModelsOptions& o) {
   hub.max_attempts = o.attempts;
   hub.http.stall_timeout_s = o.timeout_s;
   for (const models::ModelInfo* model : models::expand_model_names(o.names)) {
-    auto progress = std::make_shared<DownloadProgress>(model->name);
+    auto progress = std::make_shared<FileProgressBars>(model->name);
     hub.on_progress = [progress](const std::string& f, int64_t done, int64_t total) { (*progress)(f, done, total); };
     models::PullResult r = models::pull_model(*model, hub);
     progress.reset();  // finishes the last bar before the summary line
@@ -103,8 +104,10 @@ void run_verify(const ModelsOptions& o) {
   int bad = 0;
   std::string to_pull;
   for (const models::ModelInfo* m : targets) {
-    util::debug("hashing " + m->name);
-    models::ModelStatus st = models::verify_model(cache, *m);
+    FileProgressBars progress(m->name);
+    models::ModelStatus st = models::verify_model(
+        cache, *m, [&progress](const std::string& f, int64_t done, int64_t total) { progress(f, done, total); });
+    progress.finish();
     std::cout << m->name << ": " << (st.complete() ? models::to_string(st.overall()) : "incomplete") << ", "
               << util::format_bytes(double(st.total_bytes())) << "\n";
     bool model_bad = false;

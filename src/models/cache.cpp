@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "models/git_sha1.h"
@@ -80,16 +81,36 @@ BlobHash blob_hash_kind(const std::string& blob_name) {
   return BlobHash::kUnknown;
 }
 
-std::string hash_file_as(const fs::path& path, BlobHash kind) {
-  switch (kind) {
-    case BlobHash::kSha256:
-      return util::sha256_file_hex(path);
-    case BlobHash::kGitSha1:
-      return git_blob_sha1_file(path);
-    case BlobHash::kUnknown:
-      break;
+std::string hash_file_as(const fs::path& path, BlobHash kind, const FileProgress& on_progress,
+                         const std::string& label) {
+  if (kind == BlobHash::kUnknown) throw Error(ErrorCode::kInternal, "hash_file_as: no hash kind for " + path.string());
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  if (!in || ec) {
+    throw Error(fs::exists(path) ? ErrorCode::kIo : ErrorCode::kNotFound, "cannot read " + path.string());
   }
-  throw Error(ErrorCode::kInternal, "hash_file_as: no hash kind for " + path.string());
+  util::Sha256 sha256;
+  Sha1 sha1;
+  if (kind == BlobHash::kGitSha1) {
+    std::string header = "blob " + std::to_string(size);
+    sha1.update(header.data(), header.size() + 1);  // with the NUL, as git hashes it
+  }
+  std::vector<char> buf(4 << 20);
+  int64_t done = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    size_t n = static_cast<size_t>(in.gcount());
+    if (kind == BlobHash::kSha256) {
+      sha256.update(buf.data(), n);
+    } else {
+      sha1.update(buf.data(), n);
+    }
+    done += static_cast<int64_t>(n);
+    if (on_progress) on_progress(label, done, static_cast<int64_t>(size));
+  }
+  if (in.bad()) throw Error(ErrorCode::kIo, "cannot read " + path.string());
+  return kind == BlobHash::kSha256 ? sha256.hex_digest() : sha1.hex_digest();
 }
 
 fs::path HubCache::repo_dir(const std::string& repo_id) const {
@@ -294,7 +315,7 @@ ModelStatus model_status(const HubCache& cache, const ModelInfo& model) {
   return status;
 }
 
-ModelStatus verify_model(const HubCache& cache, const ModelInfo& model) {
+ModelStatus verify_model(const HubCache& cache, const ModelInfo& model, const FileProgress& on_progress) {
   ModelStatus status = model_status(cache, model);
   for (FileStatus& st : status.files) {
     if (st.state == FileState::kMissing || st.blob_name.empty()) continue;
@@ -305,7 +326,7 @@ ModelStatus verify_model(const HubCache& cache, const ModelInfo& model) {
       continue;
     }
     fs::path blob = cache.blob_path(model.repo_id, st.blob_name);
-    std::string actual = hash_file_as(blob, kind);
+    std::string actual = hash_file_as(blob, kind, on_progress, st.filename);
     if (actual == st.blob_name) {
       st.state = FileState::kVerified;
       cache.record_verified(model.repo_id, blob);

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,8 +36,13 @@ CacheLocation locate_cache(const std::filesystem::path& override_dir = {});
 // A blob's name says its hash: 64 hex digits are a sha256, 40 a git blob sha1.
 enum class BlobHash { kSha256, kGitSha1, kUnknown };
 BlobHash blob_hash_kind(const std::string& blob_name);
-// The hash of the file at `path` in the given kind (REQUIRES: kind != kUnknown), hex. Throws kNotFound / kIo.
-std::string hash_file_as(const std::filesystem::path& path, BlobHash kind);
+// Progress of a long operation on one file: bytes done of total.
+using FileProgress = std::function<void(const std::string& filename, int64_t done_bytes, int64_t total_bytes)>;
+
+// The hash of the file at `path` in the given kind (REQUIRES: kind != kUnknown), hex, streamed; reports
+// progress under `label` if `on_progress` is set. Throws kNotFound / kIo.
+std::string hash_file_as(const std::filesystem::path& path, BlobHash kind, const FileProgress& on_progress = {},
+                         const std::string& label = "");
 
 // One cache folder. Cheap to copy; does no I/O until asked. Not synchronised: concurrent writers of the same
 // blob are kept apart by a lock on its .incomplete file (see hub.h).
@@ -101,7 +107,7 @@ struct ModelStatus {
 // From the record only (fast: no hashing).
 ModelStatus model_status(const HubCache& cache, const ModelInfo& model);
 // Re-hashes every present file, updates the record (and drops entries for corrupt blobs).
-ModelStatus verify_model(const HubCache& cache, const ModelInfo& model);
+ModelStatus verify_model(const HubCache& cache, const ModelInfo& model, const FileProgress& on_progress = {});
 
 // A model folder for the loaders. A known model name (registry.h) resolves to its snapshot in the cache
 // (`cache_dir`, default: locate_cache()); anything else is a folder path, returned as is if it is a directory.

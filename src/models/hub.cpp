@@ -244,7 +244,7 @@ int64_t download_blob(HttpClient& http, const HubOptions& o, const HubCache& cac
                                          " bytes, the hub said " + std::to_string(meta.size_bytes) +
                                          "; the download was deleted, run the command again");
   }
-  std::string actual = hash_file_as(partial, kind);
+  std::string actual = hash_file_as(partial, kind, o.on_progress, filename + " (checking)");
   if (actual != meta.etag) {
     fs::remove(partial);
     throw Error(ErrorCode::kNetwork,
@@ -371,7 +371,7 @@ PullResult pull_model(const ModelInfo& model, const HubOptions& o) {
                 (meta.size_bytes < 0 || static_cast<int64_t>(fs::file_size(blob)) == meta.size_bytes);
     if (have && !cache.is_recorded_verified(model.repo_id, blob)) {
       // Put there by another tool or an older run: check it once, then trust the record.
-      have = hash_file_as(blob, blob_hash_kind(meta.etag)) == meta.etag;
+      have = hash_file_as(blob, blob_hash_kind(meta.etag), o.on_progress, filename + " (checking)") == meta.etag;
       if (have) cache.record_verified(model.repo_id, blob);
     }
     if (!have) {

@@ -26,7 +26,8 @@ struct HubOptions {
   int max_attempts = 5;             // tries per request on transient failures (default 5)
   double backoff_s = 1;             // wait before the second try, doubled each time, at most 30 s (default 1 s)
   HttpOptions http;                 // timeouts (http.h)
-  // Download progress of one file: bytes of it on disk so far and its size (0 if unknown). Optional.
+  // Progress of one file: bytes on disk so far and its size (0 if unknown) while downloading, then bytes
+  // hashed under the name "<filename> (checking)". Optional.
   std::function<void(const std::string& filename, int64_t done_bytes, int64_t total_bytes)> on_progress;
 };
 
