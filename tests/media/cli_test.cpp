@@ -1,0 +1,95 @@
+// The media subcommands through the built program: probe, frames, and their errors.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "media/image.h"
+#include "media_fixtures.h"
+
+namespace vidscribe::testing {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(ProbeCommand, JsonDescribesTheVideo) {
+  TempDir dir;
+  auto path = make_segments(dir, "a.mp4", "-c:v libx264");
+  RunResult r = run_vidscribe("probe --json " + shell_quote(path.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["codec"], "h264");
+  EXPECT_EQ(j["width"], 64);
+  EXPECT_EQ(j["height"], 48);
+  EXPECT_NEAR(j["duration_s"].get<double>(), 6.0, 0.05);
+  EXPECT_NEAR(j["fps"].get<double>(), 25.0, 1e-6);
+}
+
+TEST(ProbeCommand, TextNamesSizeAndRate) {
+  TempDir dir;
+  auto path = make_segments(dir, "a.mkv", "-c:v libx264");
+  RunResult r = run_vidscribe("probe " + shell_quote(path.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("64x48"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("25.000 fps"), std::string::npos) << r.out;
+}
+
+TEST(ProbeCommand, BadInputsGiveOneLineAndNonZeroExit) {
+  TempDir dir;
+  for (const std::string& arg : {(dir / "missing.mp4").string(), dir.path().string()}) {
+    RunResult r = run_vidscribe("probe " + shell_quote(arg));
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(r.err.rfind("vidscribe: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+TEST(FramesCommand, WritesPngsNamedByTime) {
+  TempDir dir;
+  auto path = make_segments(dir, "a.mp4", "-c:v libx264");
+  RunResult r = run_vidscribe("-q frames " + shell_quote(path.string()) + " --fps 1 --out " +
+                              shell_quote((dir / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::string> names;
+  for (const auto& f : fs::directory_iterator(dir / "out")) names.insert(f.path().filename().string());
+  std::set<std::string> want;
+  for (int k = 0; k < 6; ++k) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "frame_%06d.000.png", k);
+    want.insert(buf);
+  }
+  EXPECT_EQ(names, want);
+  media::RgbImage blue = media::read_image(dir / "out" / "frame_000002.000.png");
+  EXPECT_EQ(blue.width, 64);
+  EXPECT_LE(centre_error(blue, {0, 0, 255}), 24);
+}
+
+TEST(FramesCommand, TruncatedVideoWarnsOnceAndSucceeds) {
+  TempDir dir;
+  auto path = make_segments(dir, "a.mkv", "-c:v libx264 -g 25");
+  std::string bytes = slurp(path);
+  {
+    std::ofstream out(dir / "cut.mkv", std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  }
+  RunResult r = run_vidscribe("frames " + shell_quote((dir / "cut.mkv").string()) + " --out " +
+                              shell_quote((dir / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t first = r.err.find("warning:");
+  ASSERT_NE(first, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("warning:", first + 1), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ends early"), std::string::npos) << r.err;
+}
+
+TEST(FramesCommand, RefusesZeroFps) {
+  TempDir dir;
+  auto path = make_segments(dir, "a.mkv", "-c:v libx264");
+  RunResult r = run_vidscribe("frames " + shell_quote(path.string()) + " --fps 0 --out " +
+                              shell_quote((dir / "out").string()));
+  EXPECT_NE(r.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace vidscribe::testing
