@@ -116,7 +116,17 @@ TEST(HubOptionsFromEnv, ReadsEndpointTokenAndOfflineMode) {
 }
 
 TEST_F(HubTest, PullWritesTheHuggingFaceCacheLayout) {
+  std::map<std::string, int64_t> progress_done, progress_total;
+  options_.on_progress = [&](const std::string& file, int64_t done, int64_t total) {
+    progress_done[file] = done;
+    progress_total[file] = total;
+  };
   PullResult r = pull_model(gpt2(), options_);
+  // Progress of the download and then of the hash check, each ending at the file's size.
+  int64_t size = static_cast<int64_t>(weights_bytes().size());
+  EXPECT_EQ(progress_done["model.safetensors"], size);
+  EXPECT_EQ(progress_total["model.safetensors"], size);
+  EXPECT_EQ(progress_done["model.safetensors (checking)"], size);
   EXPECT_EQ(r.commit, kCommit);
   EXPECT_EQ(r.files_downloaded, 4);
   fs::path repo = cache_dir_ / "models--gpt2";
