@@ -193,5 +193,22 @@ TEST(ClipLoad, MisShapedOrUnknownWeightIsNamed) {
   EXPECT_NO_THROW(load_clip_model(tmp / "m", config, torch::kCPU));
 }
 
+TEST(ClipLoad, FullFolderWithTokenizer) {
+  LoadedClip loaded = load_clip(tiny_dir(), torch::kCPU);
+  EXPECT_EQ(loaded.preprocess.image_size, 32);
+  EXPECT_EQ(loaded.config.projection_dim, 32);
+  torch::Tensor golden_ids = npy_tensor(tiny_dir() / "input_ids.npy", torch::kLong);
+  std::vector<int64_t> ids = loaded.tokenizer.encode_for_model("a photo of a cat");
+  EXPECT_TRUE(padded(ids).equal(golden_ids.narrow(0, 0, 1)));
+  torch::NoGradGuard no_grad;
+  EXPECT_LT(max_abs_diff(loaded.model->encode_text(padded(ids)),
+                         npy_tensor(tiny_dir() / "text_embeds.npy", torch::kFloat32).narrow(0, 0, 1)), 1e-5);
+  testing::TempDir tmp;
+  test::copy_folder(tiny_dir(), tmp / "m", "merges.txt");
+  expect_error([&] { load_clip(tmp / "m", torch::kCPU); }, ErrorCode::kNotFound, "merges.txt");
+  test::copy_folder(tiny_dir(), tmp / "n", "preprocessor_config.json");
+  expect_error([&] { load_clip(tmp / "n", torch::kCPU); }, ErrorCode::kNotFound, "preprocessor_config.json");
+}
+
 }  // namespace
 }  // namespace vidscribe::nn

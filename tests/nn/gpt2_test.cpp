@@ -194,5 +194,21 @@ TEST(Gpt2, RejectsSequencesLongerThanPositions) {
                ErrorCode::kInvalidArgument, "exceeds n_positions 128");
 }
 
+TEST(Gpt2Load, FullFolderWithTokenizer) {
+  LoadedGpt2 loaded = load_gpt2(tiny_dir(), torch::kCPU);
+  EXPECT_EQ(loaded.config.n_embd, 32);
+  EXPECT_EQ(loaded.tokenizer.eos_id(), 50256);
+  torch::Tensor golden_ids = npy_tensor(tiny_dir() / "input_ids_0.npy", torch::kLong);
+  std::vector<int64_t> ids = loaded.tokenizer.encode("Image of a");
+  ASSERT_EQ(torch::tensor(ids, torch::kLong).unsqueeze(0).sizes(), golden_ids.sizes());
+  EXPECT_TRUE(torch::tensor(ids, torch::kLong).unsqueeze(0).equal(golden_ids));
+  torch::NoGradGuard no_grad;
+  EXPECT_LT(max_abs_diff(loaded.model->forward_ids(golden_ids),
+                         npy_tensor(tiny_dir() / "logits_0.npy", torch::kFloat32)), 1e-5);
+  testing::TempDir tmp;
+  test::copy_folder(tiny_dir(), tmp / "m", "vocab.json");
+  expect_error([&] { load_gpt2(tmp / "m", torch::kCPU); }, ErrorCode::kNotFound, "vocab.json");
+}
+
 }  // namespace
 }  // namespace vidscribe::nn

@@ -361,3 +361,28 @@ ClipModel load_clip_model(const fs::path& dir, const ClipConfig& config, torch::
 }
 
 }  // namespace vidscribe::nn
+
+namespace vidscribe::nn {
+
+LoadedClip load_clip(const std::filesystem::path& dir, torch::Device device) {
+  detail::require_model_files(dir, {"config.json", "preprocessor_config.json", "model.safetensors", "vocab.json",
+                                    "merges.txt"},
+                              "CLIP");
+  ClipConfig config = ClipConfig::from_json(dir / "config.json");
+  ClipPreprocessConfig preprocess = ClipPreprocessConfig::from_json(dir / "preprocessor_config.json");
+  if (preprocess.image_size != config.vision.image_size) {
+    throw Error(ErrorCode::kCorruptModel, (dir / "preprocessor_config.json").string() + ": crop size " +
+                                              std::to_string(preprocess.image_size) + " differs from the model's " +
+                                              "image_size " + std::to_string(config.vision.image_size));
+  }
+  text::ClipTokenizer tokenizer = text::ClipTokenizer::load(dir / "vocab.json", dir / "merges.txt");
+  if (tokenizer.vocab_size() > config.text.vocab_size) {
+    throw Error(ErrorCode::kCorruptModel, (dir / "vocab.json").string() + " has " +
+                                              std::to_string(tokenizer.vocab_size()) + " tokens but the model only " +
+                                              std::to_string(config.text.vocab_size));
+  }
+  ClipModel model = load_clip_model(dir, config, device);
+  return LoadedClip{model, config, preprocess, std::move(tokenizer)};
+}
+
+}  // namespace vidscribe::nn

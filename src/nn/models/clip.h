@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "nn/models/common.h"
+#include "text/clip_tokenizer.h"
 
 namespace vidscribe::nn {
 
@@ -203,5 +204,18 @@ TORCH_MODULE(ClipModel);
 // tolerated; F16/BF16 weights become float32. Throws kNotFound (missing folder/file) or kCorruptModel
 // (naming the file and the tensor: missing, mis-shaped or unknown weights).
 ClipModel load_clip_model(const std::filesystem::path& dir, const ClipConfig& config, torch::Device device);
+
+// A CLIP folder as the Hugging Face repositories ship it, ready to use.
+struct LoadedClip {
+  ClipModel model{nullptr};
+  ClipConfig config;
+  ClipPreprocessConfig preprocess;
+  text::ClipTokenizer tokenizer;
+};
+
+// Loads config.json, preprocessor_config.json, model.safetensors, vocab.json and merges.txt from `dir`.
+// Checks every file is there before reading any (kNotFound names the first missing one); other errors as
+// load_clip_model and the tokenizer's.
+LoadedClip load_clip(const std::filesystem::path& dir, torch::Device device);
 
 }  // namespace vidscribe::nn

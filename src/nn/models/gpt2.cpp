@@ -171,3 +171,20 @@ Gpt2 load_gpt2_model(const fs::path& dir, const Gpt2Config& config, torch::Devic
 }
 
 }  // namespace vidscribe::nn
+
+namespace vidscribe::nn {
+
+LoadedGpt2 load_gpt2(const std::filesystem::path& dir, torch::Device device) {
+  detail::require_model_files(dir, {"config.json", "model.safetensors", "vocab.json", "merges.txt"}, "GPT-2");
+  Gpt2Config config = Gpt2Config::from_json(dir / "config.json");
+  text::Gpt2Tokenizer tokenizer = text::Gpt2Tokenizer::load(dir / "vocab.json", dir / "merges.txt");
+  if (tokenizer.vocab_size() > config.vocab_size) {
+    throw Error(ErrorCode::kCorruptModel, (dir / "vocab.json").string() + " has " +
+                                              std::to_string(tokenizer.vocab_size()) + " tokens but the model only " +
+                                              std::to_string(config.vocab_size));
+  }
+  Gpt2 model = load_gpt2_model(dir, config, device);
+  return LoadedGpt2{model, config, std::move(tokenizer)};
+}
+
+}  // namespace vidscribe::nn

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "nn/models/common.h"
+#include "text/gpt2_tokenizer.h"
 
 namespace vidscribe::nn {
 
@@ -121,5 +122,17 @@ TORCH_MODULE(Gpt2);
 // F16/BF16 weights become float32. Throws kNotFound (missing folder/file) or kCorruptModel (naming the file
 // and the tensor: missing, mis-shaped or unknown weights).
 Gpt2 load_gpt2_model(const std::filesystem::path& dir, const Gpt2Config& config, torch::Device device);
+
+// A GPT-2 folder as the Hugging Face repositories ship it, ready to use.
+struct LoadedGpt2 {
+  Gpt2 model{nullptr};
+  Gpt2Config config;
+  text::Gpt2Tokenizer tokenizer;
+};
+
+// Loads config.json, model.safetensors, vocab.json and merges.txt from `dir`. Checks every file is there
+// before reading any (kNotFound names the first missing one); kCorruptModel when the tokenizer's vocabulary
+// does not fit the model's vocab_size.
+LoadedGpt2 load_gpt2(const std::filesystem::path& dir, torch::Device device);
 
 }  // namespace vidscribe::nn
