@@ -15,8 +15,8 @@ endfunction()
 
 # vidscribe_test(<name> SOURCES <files...> DEPS <targets...> [LABELS <labels...>])
 # One GoogleTest program; every test case becomes a ctest test with the given labels (default: fast).
-# Tests find ../shared through the VIDSCRIBE_SHARED_DIR environment variable (set here; users may override),
-# and the vidscribe program through VIDSCRIBE_BIN.
+# Tests find ../shared and the vidscribe program through tests/support (compiled-in paths that the
+# VIDSCRIBE_SHARED_DIR and VIDSCRIBE_BIN environment variables override).
 function(vidscribe_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
@@ -29,6 +29,5 @@ function(vidscribe_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} vidscribe_test_support GTest::gtest GTest::gtest_main)
   gtest_discover_tests(${name}
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-      ENVIRONMENT "VIDSCRIBE_SHARED_DIR=${VIDSCRIBE_SHARED_DIR};VIDSCRIBE_BIN=$<TARGET_FILE:vidscribe>"
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 fs::path shared_dir() {
   const char* env = std::getenv("VIDSCRIBE_SHARED_DIR");
   if (env != nullptr && *env != '\0') return fs::path(env);
-  return fs::path("../shared");
+  return fs::path(VIDSCRIBE_TEST_SHARED_DIR);
 }
 
 fs::path golden_dir() { return shared_dir() / "golden"; }
@@ -138,7 +138,7 @@ RunResult run_command(const std::string& command) {
 
 RunResult run_vidscribe(const std::string& args) {
   const char* bin = std::getenv("VIDSCRIBE_BIN");
-  std::string exe = (bin != nullptr && *bin != '\0') ? bin : "vidscribe";
+  std::string exe = (bin != nullptr && *bin != '\0') ? bin : VIDSCRIBE_TEST_BIN;
   return run_command(shell_quote(exe) + " " + args);
 }
 

@@ -8,8 +8,7 @@
 
 namespace vidscribe::testing {
 
-// ../shared (the VIDSCRIBE_SHARED_DIR environment variable, set by ctest). Tests that need it call
-// GTEST_SKIP() only if it is truly absent; CI always has it.
+// ../shared: the VIDSCRIBE_SHARED_DIR environment variable, else the folder CMake was configured with.
 std::filesystem::path shared_dir();
 std::filesystem::path golden_dir();  // shared_dir()/golden
 
@@ -44,7 +43,7 @@ struct RunResult {
 };
 RunResult run_command(const std::string& command);
 
-// Runs the vidscribe program (VIDSCRIBE_BIN) with the given argument string (already shell-quoted).
+// Runs the vidscribe program (VIDSCRIBE_BIN, else the one this build made) with the given argument string (already shell-quoted).
 RunResult run_vidscribe(const std::string& args);
 
 // Single-quotes a string for /bin/sh.
