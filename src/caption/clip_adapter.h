@@ -1,0 +1,40 @@
+// The real CLIP (nn/models/clip.h) as the optimiser's ImageTextModel, with the shared-prefix encoding of
+// candidate continuations (method.md section 7).
+#pragma once
+
+#include "caption/interfaces.h"
+#include "nn/models/clip.h"
+#include "text/clip_tokenizer.h"
+
+namespace vidscribe::caption {
+
+// Holds the model and tokenizer handles (shared, not copied). Not thread-safe as a whole: one optimiser
+// drives it.
+class ClipImageText : public ImageTextModel {
+ public:
+  ClipImageText(nn::ClipModel model, text::ClipTokenizer tokenizer);
+
+  int64_t dim() const override;
+  // pixels: [T, 3, S, S] preprocessed -> [T, D] L2-normalised; encoded in batches of kImageBatch.
+  torch::Tensor embed_frames(const torch::Tensor& pixels) override;
+  // Each text as the model reads it (start + tokens + end, truncated to 77), padded per batch -> [N, D].
+  torch::Tensor embed_texts(const std::vector<std::string>& texts) override;
+  // The CLIP tokens of the prefix's complete words (all but its last word, which a candidate may continue)
+  // are encoded once; every continuation runs only its own tail: the last word with the continuation, then
+  // the end token. A continuation whose full tokenisation does not start with those shared tokens (it
+  // changes the clean-up of earlier words, or the text is truncated) is encoded in full. Equal to
+  // embed_texts of the concatenations within float rounding.
+  torch::Tensor embed_continuations(const std::string& prefix, const std::vector<std::string>& continuations) override;
+
+  static constexpr int64_t kImageBatch = 32;
+  static constexpr int64_t kTextBatch = 512;
+
+ private:
+  torch::Tensor encode_rows(const std::vector<std::vector<int64_t>>& rows);  // full sequences -> [N, D]
+
+  nn::ClipModel model_;
+  text::ClipTokenizer tokenizer_;
+  torch::Device device_;
+};
+
+}  // namespace vidscribe::caption

@@ -1,0 +1,117 @@
+// The optimiser on the real CLIP and GPT-2 code paths, with the tiny random-weight golden models.
+#include <gtest/gtest.h>
+
+#include "caption/clip_adapter.h"
+#include "caption/gpt2_adapter.h"
+#include "caption/zerota.h"
+#include "support/support.h"
+
+namespace vidscribe::caption {
+namespace {
+
+torch::Tensor npy_tensor(const std::string& name) {
+  const auto npy = vidscribe::testing::read_npy(vidscribe::testing::golden_dir() / name);
+  std::vector<float> values(npy.values.begin(), npy.values.end());
+  return torch::tensor(values).reshape(npy.shape);
+}
+
+class AdaptersTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    clip_ = new nn::LoadedClip(nn::load_clip(vidscribe::testing::golden_dir() / "tiny-clip", torch::kCPU));
+    gpt2_ = new nn::LoadedGpt2(nn::load_gpt2(vidscribe::testing::golden_dir() / "tiny-gpt2", torch::kCPU));
+  }
+  static void TearDownTestSuite() {
+    delete clip_;
+    delete gpt2_;
+  }
+  static nn::LoadedClip* clip_;
+  static nn::LoadedGpt2* gpt2_;
+};
+nn::LoadedClip* AdaptersTest::clip_ = nullptr;
+nn::LoadedGpt2* AdaptersTest::gpt2_ = nullptr;
+
+TEST_F(AdaptersTest, ClipTextsMatchGolden) {
+  ClipImageText image_text(clip_->model, clip_->tokenizer);
+  const auto got = image_text.embed_texts({"a photo of a cat", "a man is playing the guitar on stage."});
+  const auto want = npy_tensor("tiny-clip/text_embeds.npy").slice(0, 0, 2);
+  EXPECT_TRUE(torch::allclose(got, want / want.norm(2, 1, true), 1e-5, 1e-5));
+  const auto frames = image_text.embed_frames(npy_tensor("tiny-clip/pixel_values.npy"));
+  const auto images = npy_tensor("tiny-clip/image_embeds.npy");
+  EXPECT_TRUE(torch::allclose(frames, images / images.norm(2, 1, true), 1e-5, 1e-5));
+}
+
+// method.md section 7: shared prefix + tails must equal full 77-token encodings, whether or not the
+// candidate continues the prefix's last word.
+TEST_F(AdaptersTest, ClipContinuationsEqualFull77TokenEncodings) {
+  ClipImageText image_text(clip_->model, clip_->tokenizer);
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"A video of a man rid", {"ing", "es", " a", " horse", ".", ",", " 3", "ING", " caf\xc3\xa9", "'s"}},
+      {"A video of a dog", {" running", "gy", "s", ".", " &amp;", "  two"}},
+      {"A video of", {" a", " the"}},
+      {"", {"A", " cat"}},
+  };
+  for (const auto& [prefix, continuations] : cases) {
+    SCOPED_TRACE(prefix);
+    const auto got = image_text.embed_continuations(prefix, continuations);
+    ASSERT_EQ(got.size(0), static_cast<int64_t>(continuations.size()));
+    for (size_t i = 0; i < continuations.size(); ++i) {
+      auto ids = clip_->tokenizer.encode_for_model(prefix + continuations[i]);
+      ids.resize(77, 0);
+      torch::Tensor full;
+      {
+        torch::NoGradGuard no_grad;
+        full = clip_->model->encode_text(torch::tensor(ids, torch::kLong).reshape({1, 77}));
+      }
+      full = full / full.norm(2, 1, true);
+      EXPECT_LT((got[static_cast<int64_t>(i)] - full[0]).abs().max().item<double>(), 1e-5) << continuations[i];
+    }
+  }
+}
+
+TEST_F(AdaptersTest, Gpt2LastLogitsAndCacheMatchGolden) {
+  Gpt2Lm lm(gpt2_->model, gpt2_->tokenizer);
+  const auto ids = npy_tensor("tiny-gpt2/input_ids_1.npy").to(torch::kLong);  // [1, 11]
+  const auto want = npy_tensor("tiny-gpt2/logits_1.npy");                      // [1, 11, V]
+  torch::NoGradGuard no_grad;
+  const auto x = lm.embed(ids);
+  EXPECT_TRUE(torch::allclose(lm.last_logits(x, nullptr), want.select(1, -1), 1e-4, 1e-4));
+  KvCache cache;
+  lm.forward(x.slice(1, 0, 6), &cache);
+  const auto rest = lm.last_logits(x.slice(1, 6), &cache);
+  EXPECT_TRUE(torch::allclose(rest, want.select(1, -1), 1e-4, 1e-4));
+  EXPECT_EQ(lm.token_bytes(lm.encode(" cat")[0]), " cat");
+  EXPECT_EQ(lm.period_id(), lm.encode(".")[0]);
+}
+
+TEST_F(AdaptersTest, EndToEndOnTinyModelsIsValidAndDeterministic) {
+  ClipImageText image_text(clip_->model, clip_->tokenizer);
+  Gpt2Lm lm(gpt2_->model, gpt2_->tokenizer);
+  const auto pictures = image_text.embed_frames(npy_tensor("tiny-clip/pixel_values.npy"));  // [3, D]
+  VideoFrames video;
+  video.embeddings = pictures.repeat_interleave(10, 0);  // 3 planted scenes of 10 s
+  for (int i = 0; i < 30; ++i) video.times_s.push_back(i + 0.5);
+  video.duration_s = 30;
+  CaptionOptions options;
+  options.n_candidates = 64;
+  options.max_tokens = 5;
+  const auto first = caption_video(video, image_text, lm, options);
+  const auto second = caption_video(video, image_text, lm, options);
+  ASSERT_FALSE(first.empty());
+  ASSERT_EQ(first.size(), second.size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].caption, second[i].caption);
+    EXPECT_EQ(first[i].start_s, second[i].start_s);
+    EXPECT_EQ(first[i].end_s, second[i].end_s);
+    EXPECT_GE(first[i].start_s, 0.0);
+    EXPECT_LE(first[i].end_s, 30.0);
+    EXPECT_LT(first[i].start_s, first[i].end_s);
+    EXPECT_FALSE(first[i].caption.empty());
+    EXPECT_GE(first[i].score, -1.0);
+    EXPECT_LE(first[i].score, 1.0);
+    if (i > 0) EXPECT_LE(first[i - 1].start_s, first[i].start_s);
+  }
+}
+
+}  // namespace
+}  // namespace vidscribe::caption
