@@ -345,6 +345,11 @@ fs::path resolve_model(const std::string& name_or_dir, const fs::path& cache_dir
     CacheLocation loc = locate_cache(cache_dir);
     HubCache cache(loc.dir);
     if (auto snap = cache.find_snapshot(*model)) return *snap;
+    for (const std::string& other : model->other_repo_ids) {
+      ModelInfo renamed = *model;
+      renamed.repo_id = other;
+      if (auto snap = cache.find_snapshot(renamed)) return *snap;
+    }
     std::string missing;
     ModelStatus st = model_status(cache, *model);
     if (st.snapshot) {

@@ -21,9 +21,12 @@ const std::vector<ModelInfo>& known_models() {
        "CLIP ViT-B/16, 150M parameters, 512-d embeddings"},
       {"clip-vit-l-14", "openai/clip-vit-large-patch14", ModelKind::kClip, clip_files(),
        "CLIP ViT-L/14, 428M parameters, 768-d embeddings"},
-      {"gpt2", "gpt2", ModelKind::kGpt2, gpt2_files(), "GPT-2 small, 124M parameters"},
-      {"gpt2-medium", "gpt2-medium", ModelKind::kGpt2, gpt2_files(), "GPT-2 medium, 355M parameters"},
-      {"gpt2-large", "gpt2-large", ModelKind::kGpt2, gpt2_files(), "GPT-2 large, 774M parameters"},
+      {"gpt2", "gpt2", ModelKind::kGpt2, gpt2_files(), "GPT-2 small, 124M parameters",
+       {"openai-community/gpt2"}},
+      {"gpt2-medium", "gpt2-medium", ModelKind::kGpt2, gpt2_files(), "GPT-2 medium, 355M parameters",
+       {"openai-community/gpt2-medium"}},
+      {"gpt2-large", "gpt2-large", ModelKind::kGpt2, gpt2_files(), "GPT-2 large, 774M parameters",
+       {"openai-community/gpt2-large"}},
   };
   return models;
 }

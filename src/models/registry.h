@@ -16,6 +16,9 @@ struct ModelInfo {
   ModelKind kind;
   std::vector<std::string> files;  // exactly what the loaders read from the snapshot folder
   std::string description;
+  // The same repository under another name that other tools may have cached it by (the hub renamed gpt2 to
+  // openai-community/gpt2 and redirects the old name). resolve_model() looks there too.
+  std::vector<std::string> other_repo_ids = {};
 };
 
 // Every known model, in a stable order (CLIPs first, small to large).

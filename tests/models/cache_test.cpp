@@ -113,6 +113,15 @@ TEST(ResolveModel, FindsSnapshotWrittenByAnotherToolThroughTheEnvironment) {
             "content of vocab.json in openai/clip-vit-base-patch32");
 }
 
+TEST(ResolveModel, FindsGpt2CachedUnderItsNewRepositoryName) {
+  TempDir dir;
+  ModelInfo renamed = *find_model("gpt2-large");
+  renamed.repo_id = "openai-community/gpt2-large";
+  fs::path snap = write_hf_snapshot(dir.path(), renamed);
+  EXPECT_EQ(resolve_model("gpt2-large", dir.path()), snap);
+  EXPECT_THROW(resolve_model("gpt2", dir.path()), Error);
+}
+
 TEST(ResolveModel, IncompleteSnapshotIsNotAcceptedAndTheMessageNamesTheMissingFile) {
   TempDir dir;
   fs::path snap = write_hf_snapshot(dir.path(), *find_model("gpt2"));

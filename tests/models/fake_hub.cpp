@@ -40,6 +40,11 @@ FakeHub::FakeHub() : server_(std::make_unique<httplib::Server>()) {
       res.set_content("unauthorized", "text/plain");
       return;
     }
+    if (auto moved = renamed_.find(repo_id); moved != renamed_.end()) {
+      res.status = 307;
+      res.set_header("Location", "/" + moved->second + "/resolve/" + revision + "/" + filename);
+      return;
+    }
     auto repo = repos_.find(repo_id);
     if (repo == repos_.end()) {
       res.status = 404;
@@ -114,6 +119,11 @@ void FakeHub::add_repo(const std::string& repo_id, const std::string& commit,
     if (is_lfs(name)) cdn_[util::sha256_hex(content)] = {repo_id, name};
   }
   repos_[repo_id] = repo;
+}
+
+void FakeHub::rename_repo(const std::string& old_id, const std::string& new_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  renamed_[old_id] = new_id;
 }
 
 void FakeHub::cut_after(const std::string& filename, size_t after_bytes, int times) {

@@ -41,6 +41,10 @@ class FakeHub {
   // Files named *.safetensors are LFS files (sha256 ETag, redirect to /cdn/<sha256>).
   void add_repo(const std::string& repo_id, const std::string& commit, std::map<std::string, std::string> files);
 
+  // Requests for `old_id` get a relative 307 redirect to the same path under `new_id`, as the hub answers
+  // for a renamed repository (gpt2 -> openai-community/gpt2).
+  void rename_repo(const std::string& old_id, const std::string& new_id);
+
   // Faults, per file name (any repo).
   // The next `times` GETs of the file's bytes close the connection after `after_bytes` bytes of the file.
   void cut_after(const std::string& filename, size_t after_bytes, int times = 1);
@@ -74,6 +78,7 @@ class FakeHub {
   std::map<std::string, std::pair<size_t, int>> cuts_;
   std::map<std::string, bool> corrupt_;
   std::map<std::string, size_t> stalls_;
+  std::map<std::string, std::string> renamed_;  // old repo id -> new
   std::string token_;
   int fail_status_ = 0;
   std::string fail_code_;

@@ -157,6 +157,15 @@ TEST_F(HubTest, OrganisationRepositoriesGetDoubleDashFolders) {
   EXPECT_EQ(testing::slurp(r.snapshot / "preprocessor_config.json"), "{\"crop_size\": 224}");
 }
 
+TEST_F(HubTest, RenamedRepositoryIsFollowedAndCachedUnderTheRequestedName) {
+  // The real hub moved gpt2 to openai-community/gpt2 and answers the old name with a relative redirect.
+  hub_.add_repo("openai-community/gpt2-medium", kCommit, gpt2_files());
+  hub_.rename_repo("gpt2-medium", "openai-community/gpt2-medium");
+  PullResult r = pull_model(*find_model("gpt2-medium"), options_);
+  EXPECT_EQ(r.snapshot, cache_dir_ / "models--gpt2-medium" / "snapshots" / kCommit);
+  for (const auto& [name, content] : gpt2_files()) EXPECT_EQ(testing::slurp(r.snapshot / name), content) << name;
+}
+
 TEST_F(HubTest, SecondPullDownloadsNothing) {
   pull_model(gpt2(), options_);
   int gets = hub_.content_gets("model.safetensors");
