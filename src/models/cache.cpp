@@ -295,9 +295,7 @@ FileStatus inspect_file(const HubCache& cache, const ModelInfo& model, const fs:
   }
   return st;
 }
-}  // namespace
-
-ModelStatus model_status(const HubCache& cache, const ModelInfo& model) {
+ModelStatus model_status_impl(const HubCache& cache, const ModelInfo& model) {
   ModelStatus status;
   status.model = &model;
   status.snapshot = snapshot_to_inspect(cache, model);
@@ -315,8 +313,8 @@ ModelStatus model_status(const HubCache& cache, const ModelInfo& model) {
   return status;
 }
 
-ModelStatus verify_model(const HubCache& cache, const ModelInfo& model, const FileProgress& on_progress) {
-  ModelStatus status = model_status(cache, model);
+ModelStatus verify_model_impl(const HubCache& cache, const ModelInfo& model, const FileProgress& on_progress) {
+  ModelStatus status = model_status_impl(cache, model);
   for (FileStatus& st : status.files) {
     if (st.state == FileState::kMissing || st.blob_name.empty()) continue;
     BlobHash kind = blob_hash_kind(st.blob_name);
@@ -340,7 +338,7 @@ ModelStatus verify_model(const HubCache& cache, const ModelInfo& model, const Fi
   return status;
 }
 
-fs::path resolve_model(const std::string& name_or_dir, const fs::path& cache_dir) {
+fs::path resolve_model_impl(const std::string& name_or_dir, const fs::path& cache_dir) {
   if (const ModelInfo* model = find_model(name_or_dir)) {
     CacheLocation loc = locate_cache(cache_dir);
     HubCache cache(loc.dir);
@@ -351,7 +349,7 @@ fs::path resolve_model(const std::string& name_or_dir, const fs::path& cache_dir
       if (auto snap = cache.find_snapshot(renamed)) return *snap;
     }
     std::string missing;
-    ModelStatus st = model_status(cache, *model);
+    ModelStatus st = model_status_impl(cache, *model);
     if (st.snapshot) {
       for (const FileStatus& f : st.files) {
         if (f.state == FileState::kMissing) missing += (missing.empty() ? "" : ", ") + f.filename;
@@ -368,6 +366,25 @@ fs::path resolve_model(const std::string& name_or_dir, const fs::path& cache_dir
   if (fs::is_directory(dir, ec)) return dir;
   throw Error(ErrorCode::kNotFound, "model '" + name_or_dir + "' is neither a folder nor a known model name (" +
                                         known_model_names() + ")");
+}
+
+}  // namespace
+
+ModelStatus model_status(const HubCache& cache, const ModelInfo& model) {
+  return with_io_errors([&] { return model_status_impl(cache, model); });
+}
+
+ModelStatus verify_model(const HubCache& cache, const ModelInfo& model, const FileProgress& on_progress) {
+  return with_io_errors([&] { return verify_model_impl(cache, model, on_progress); });
+}
+
+fs::path resolve_model(const std::string& name_or_dir, const fs::path& cache_dir) {
+  return with_io_errors([&] { return resolve_model_impl(name_or_dir, cache_dir); });
+}
+
+void throw_io_error(const fs::filesystem_error& e) {
+  ErrorCode code = e.code() == std::errc::no_such_file_or_directory ? ErrorCode::kNotFound : ErrorCode::kIo;
+  throw Error(code, e.what());
 }
 
 }  // namespace vidscribe::models

@@ -78,6 +78,19 @@ class HubCache {
   std::filesystem::path root_;
 };
 
+// Error(kIo) from a std::filesystem error (permissions, full disk), naming the path.
+[[noreturn]] void throw_io_error(const std::filesystem::filesystem_error& e);
+
+// Runs `fn`, turning std::filesystem errors into Error(kIo).
+template <class Fn>
+auto with_io_errors(Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw_io_error(e);
+  }
+}
+
 // What is in the cache for one model, for `models list` and `models verify`.
 enum class FileState {
   kMissing,     // not in the snapshot

@@ -339,7 +339,8 @@ FileMetadata fetch_metadata(HttpClient& http, const HubOptions& o, const std::st
   }
 }
 
-PullResult pull_model(const ModelInfo& model, const HubOptions& o) {
+namespace {
+PullResult pull_model_impl(const ModelInfo& model, const HubOptions& o) {
   CacheLocation loc = locate_cache(o.cache_dir);
   HubCache cache(loc.dir);
   PullResult result;
@@ -385,6 +386,12 @@ PullResult pull_model(const ModelInfo& model, const HubOptions& o) {
   result.snapshot = cache.snapshot_dir(model.repo_id, commit);
   result.commit = commit;
   return result;
+}
+
+}  // namespace
+
+PullResult pull_model(const ModelInfo& model, const HubOptions& options) {
+  return with_io_errors([&] { return pull_model_impl(model, options); });
 }
 
 }  // namespace vidscribe::models

@@ -337,6 +337,13 @@ TEST_F(HubTest, StalledDownloadShowsProgressAndGivesUpAfterTheTimeout) {
   EXPECT_EQ(hub_.requests().back().range, "bytes=50000-");  // the retry resumed
 }
 
+TEST_F(HubTest, UnwritableCacheIsAnIoError) {
+  util::write_file_atomic(cache_dir_ / "file", "not a folder");
+  options_.cache_dir = cache_dir_ / "file";
+  Error e = pull_error(gpt2());
+  EXPECT_EQ(e.code(), ErrorCode::kIo) << e.what();
+}
+
 TEST_F(HubTest, OfflineModeUsesOnlyTheCache) {
   options_.offline = true;
   Error e = pull_error(gpt2());
