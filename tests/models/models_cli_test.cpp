@@ -3,6 +3,7 @@
 
 #include "models/cache.h"
 #include "models/fake_hub.h"
+#include "models/scoped_env.h"
 #include "support/support.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -12,12 +13,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kCommit = "ffeeddccbbaa99887766554433221100ffeeddcc";
-
-// $VIDSCRIBE_BIN, else the program this test was built next to.
-std::string vidscribe_bin() {
-  const char* bin = std::getenv("VIDSCRIBE_BIN");
-  return (bin != nullptr && *bin != '\0') ? bin : VIDSCRIBE_TEST_BIN;
-}
 
 class ModelsCli : public ::testing::Test {
  protected:
@@ -33,13 +28,14 @@ class ModelsCli : public ::testing::Test {
     hub_.add_repo("openai/clip-vit-base-patch32", kCommit, clip);
   }
 
-  // Runs vidscribe with a clean hub environment pointing at the test hub and the temporary cache.
+  // Runs vidscribe (which inherits this environment) against the test hub and the temporary cache.
   RunResult vidscribe(const std::string& args) {
-    return run_command("env -u VIDSCRIBE_CACHE -u HF_HUB_CACHE -u HF_HOME -u HF_TOKEN -u HF_HUB_OFFLINE HF_ENDPOINT=" +
-                       shell_quote(hub_.endpoint()) + " " + shell_quote(vidscribe_bin()) + " " + args +
-                       " --cache-dir " + shell_quote(cache_.path().string()));
+    clear_hub_env(env_);
+    env_.set("HF_ENDPOINT", hub_.endpoint());
+    return run_vidscribe(args + " --cache-dir " + shell_quote(cache_.path().string()));
   }
 
+  ScopedEnv env_;
   FakeHub hub_;
   TempDir cache_;
 };
@@ -94,9 +90,10 @@ TEST_F(ModelsCli, PullPresetThenPathListAndVerify) {
 }
 
 TEST_F(ModelsCli, OfflinePullOfAMissingModelFailsWithoutNetwork) {
-  RunResult r = run_command("HF_HUB_OFFLINE=1 HF_ENDPOINT=" + shell_quote(hub_.endpoint()) + " " +
-                            shell_quote(vidscribe_bin()) + " models pull gpt2 --cache-dir " +
-                            shell_quote(cache_.path().string()));
+  clear_hub_env(env_);
+  env_.set("HF_HUB_OFFLINE", "1");
+  env_.set("HF_ENDPOINT", hub_.endpoint());
+  RunResult r = run_vidscribe("models pull gpt2 --cache-dir " + shell_quote(cache_.path().string()));
   EXPECT_EQ(r.exit_code, 7) << r.err;
   EXPECT_NE(r.err.find("offline"), std::string::npos) << r.err;
   EXPECT_TRUE(hub_.requests().empty());
