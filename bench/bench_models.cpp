@@ -2,7 +2,8 @@
 // the shared-prefix tails API (method.md s7), GPT-2 forward+backward to input embeddings. Prints one JSON
 // object per measurement: repetitions, median and spread of the seconds per call, and the derived rate.
 //
-// Usage: bench_models [--reps N] [--only NAME] [--threads N]   (default: 5 repetitions, every case, all cores)
+// Usage: bench_models [--reps N] [--warmup N] [--only clip_B32|clip_L14|gpt2|gpt2-medium] [--threads N]
+//        (defaults: 5 repetitions after 1 warm-up run, every case, all cores)
 
 #include <sys/resource.h>
 #include <torch/torch.h>
@@ -28,10 +29,12 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is KiB on Linux
 }
 
-// Runs `fn` once to warm up, then `reps` times; prints median/min/max seconds and items/s.
+int g_warmup = 1;  // --warmup: untimed runs before the timed ones
+
+// Runs `fn` g_warmup times untimed, then `reps` times; prints median/min/max seconds and items/s.
 void measure(const std::string& name, int reps, int64_t items, const std::string& unit,
              const std::function<void()>& fn) {
-  fn();
+  for (int i = 0; i < g_warmup; ++i) fn();
   std::vector<double> seconds;
   for (int i = 0; i < reps; ++i) {
     auto t0 = std::chrono::steady_clock::now();
@@ -92,9 +95,6 @@ void bench_clip(const std::string& which, int reps) {
   torch::Tensor pixels = torch::randn({32, 3, size, size});
   measure("clip_" + which + "_image_b32", reps, 32, "images", [&] { model->encode_image(pixels); });
 
-  // Full 77-token rows (the worst case: a text that fills the context) and typical ~20-token captions.
-  torch::Tensor full = random_text(512, 75);
-  measure("clip_" + which + "_text_b512_len77", reps, 512, "texts", [&] { model->encode_text(full); });
   torch::Tensor caption = random_text(512, 18);
   measure("clip_" + which + "_text_b512_len20", reps, 512, "texts", [&] { model->encode_text(caption); });
 
@@ -107,6 +107,10 @@ void bench_clip(const std::string& which, int reps) {
     ClipTextPrefix prefix = model->encode_text_prefix(prefix_ids);
     model->encode_text_tails(prefix, tails, lengths);
   });
+  // Full 77-token rows: the worst case, a text that fills the context (what ZeroCap-style code pays for
+  // every candidate).
+  torch::Tensor full = random_text(512, 75);
+  measure("clip_" + which + "_text_b512_len77", reps, 512, "texts", [&] { model->encode_text(full); });
 }
 
 void bench_gpt2(const std::string& which, int reps) {
@@ -144,6 +148,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--reps") == 0) reps = std::max(1, std::atoi(argv[i + 1]));
     if (std::strcmp(argv[i], "--only") == 0) only = argv[i + 1];
     if (std::strcmp(argv[i], "--threads") == 0) threads = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--warmup") == 0) g_warmup = std::max(0, std::atoi(argv[i + 1]));
   }
   set_threads(threads);
   std::printf("{\"threads\": %d, \"torch\": \"%s\"}\n", at::get_num_threads(), TORCH_VERSION);
