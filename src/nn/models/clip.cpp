@@ -78,17 +78,9 @@ ClipConfig ClipConfig::from_json(const fs::path& path) {
     throw Error(ErrorCode::kCorruptModel,
                 path.string() + ": model_type is '" + type + "', expected 'clip' (a CLIPModel config)");
   }
-  ClipTowerConfig text_defaults;
-  text_defaults.hidden_size = 512;
-  text_defaults.intermediate_size = 2048;
-  text_defaults.num_attention_heads = 8;
-  ClipTowerConfig vision_defaults;
-  vision_defaults.hidden_size = 768;
-  vision_defaults.intermediate_size = 3072;
-  vision_defaults.num_attention_heads = 12;
   ClipConfig c;
-  c.text = read_tower(json, "text_config", text_defaults, path);
-  c.vision = read_tower(json, "vision_config", vision_defaults, path);
+  c.text = read_tower(json, "text_config", c.text, path);
+  c.vision = read_tower(json, "vision_config", c.vision, path);
   c.projection_dim = json_value<int64_t>(json, "projection_dim", c.projection_dim, path);
   if (c.projection_dim <= 0) throw Error(ErrorCode::kCorruptModel, path.string() + ": projection_dim must be > 0");
   return c;

@@ -39,8 +39,8 @@ struct ClipTowerConfig {
 
 // config.json of a CLIPModel repository (openai/clip-vit-base-patch32, -patch16, -large-patch14, ...).
 struct ClipConfig {
-  ClipTowerConfig text;
-  ClipTowerConfig vision;
+  ClipTowerConfig text = {512, 2048, 8};     // hidden, intermediate, heads; HF CLIPTextConfig defaults
+  ClipTowerConfig vision = {768, 3072, 12};  // HF CLIPVisionConfig defaults (ViT-B/32)
   int64_t projection_dim = 512;
 
   // Throws kNotFound if absent, kCorruptModel (naming the file) if it is not a CLIP config with a ViT tower.
