@@ -203,6 +203,7 @@ FrameEmbeddings embed_video_frames(const fs::path& video, const FrameEmbeddingOp
   flush();
   if (progress) progress->finish();
   out.duration_s = st.sampling.duration_s;
+  if (!entry.empty()) write_frame_cache(entry, st.cache_key, out);
   return out;
 }
 

@@ -77,7 +77,11 @@ RgbImage read_image(const fs::path& path) {
   converter.convert(frame.get(), image.pixels);
   image.width = frame->width;
   image.height = frame->height;
-  return rotate(image, detail::stream_rotation_cw(st));
+  image.from_palette = frame->format == AV_PIX_FMT_PAL8 || frame->format == AV_PIX_FMT_MONOBLACK ||
+                       frame->format == AV_PIX_FMT_MONOWHITE;
+  RgbImage upright = rotate(image, detail::stream_rotation_cw(st));
+  upright.from_palette = image.from_palette;
+  return upright;
 }
 
 void write_png(const RgbImage& image, const fs::path& path) {

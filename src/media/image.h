@@ -13,6 +13,9 @@ struct RgbImage {
   int width = 0;
   int height = 0;
   std::vector<uint8_t> pixels;
+  // Decoded from palette or 1-bit pixels (GIF, palette PNG). PIL resizes such images with nearest neighbour,
+  // and OpenAI's CLIP preprocessing inherits that; preprocess_clip follows it to match the reference.
+  bool from_palette = false;
 
   const uint8_t* at(int x, int y) const { return pixels.data() + (static_cast<size_t>(y) * width + x) * 3; }
 };

@@ -154,6 +154,23 @@ RgbImage resize_window(const RgbImage& image, int out_w, int out_h, int x0, int 
   return out;
 }
 
+// PIL's NEAREST resize: output pixel x takes input int((x + 0.5) * in / out), for the window only.
+RgbImage resize_nearest_window(const RgbImage& image, int out_w, int out_h, int x0, int x1, int y0, int y1) {
+  RgbImage out;
+  out.width = x1 - x0;
+  out.height = y1 - y0;
+  out.pixels.resize(static_cast<size_t>(out.width) * out.height * 3);
+  const double sx = static_cast<double>(image.width) / out_w, sy = static_cast<double>(image.height) / out_h;
+  for (int y = y0; y < y1; ++y) {
+    const int iy = std::min(static_cast<int>((y + 0.5) * sy), image.height - 1);
+    for (int x = x0; x < x1; ++x) {
+      const int ix = std::min(static_cast<int>((x + 0.5) * sx), image.width - 1);
+      std::copy_n(image.at(ix, iy), 3, out.pixels.data() + (static_cast<size_t>(y - y0) * out.width + (x - x0)) * 3);
+    }
+  }
+  return out;
+}
+
 // Python's round() of x.5 values: half to even, as torchvision's CenterCrop computes its offsets.
 int round_half_even(double x) { return static_cast<int>(std::nearbyint(x)); }
 
@@ -182,7 +199,9 @@ ImageTensor preprocess_clip(const RgbImage& image, const ClipPreprocessOptions& 
   const auto crop = static_cast<int>(options.crop_size);
   const int top = round_half_even((out_h - crop) / 2.0);
   const int left = round_half_even((out_w - crop) / 2.0);
-  RgbImage cropped = resize_window(image, out_w, out_h, left, left + crop, top, top + crop);
+  RgbImage cropped = image.from_palette
+                         ? resize_nearest_window(image, out_w, out_h, left, left + crop, top, top + crop)
+                         : resize_window(image, out_w, out_h, left, left + crop, top, top + crop);
 
   ImageTensor t;
   t.channels = 3;

@@ -18,7 +18,7 @@ struct ClipPreprocessOptions {
 };
 
 // image: any size >= 1x1 -> [3, crop_size, crop_size] float32, (pixel/255 - mean) / std.
-// Resizing is PIL's: a separable bicubic (a = -0.5) convolution whose support widens with the
+// Resizing is PIL's (nearest neighbour for images decoded from palette or 1-bit pixels, as PIL does): a separable bicubic (a = -0.5) convolution whose support widens with the
 // downscale factor (antialiasing), rounding to 8 bits between the horizontal and vertical passes.
 // The long side becomes floor(short_side * long / short) as torchvision computes it. Crop offsets round
 // half to even like torchvision's CenterCrop. Throws kInvalidArgument on an empty image or bad options.

@@ -64,6 +64,7 @@ class Sampler {
     has_index_ = avformat_index_get_entries_count(stream_) > 1;
     demux_s_ = info_.start_s;
     dec_ = detail::open_decoder(stream_, options_.threads);
+    skip_unneeded_ = !info_.variable_fps && info_.fps > 0 && !info_.is_still_image;
     prev_ = detail::make_frame();
 
     decode_all();
@@ -93,6 +94,7 @@ class Sampler {
       }
       int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
       if (ts != AV_NOPTS_VALUE) demux_s_ = detail::to_seconds(ts, tb_);
+      if (skip_unneeded_) dec_->skip_frame = packet_needed(*pkt) ? AVDISCARD_DEFAULT : AVDISCARD_NONREF;
       err = avcodec_send_packet(dec_.get(), pkt.get());
       av_packet_unref(pkt.get());
       if (err < 0 && err != AVERROR(EAGAIN)) ++stats_.n_bad_packets;
@@ -103,6 +105,17 @@ class Sampler {
       avcodec_send_packet(dec_.get(), nullptr);
       drain(frame.get());
     }
+  }
+
+  // Whether the picture in `pkt` can be the nearest to a wanted time. At a constant frame rate the nearest
+  // frame and its neighbours lie within 1.5 frame intervals of it; pictures farther away that no other picture
+  // refers to (most B-frames) need not be decoded at all.
+  bool packet_needed(const AVPacket& pkt) const {
+    if (pkt.pts == AV_NOPTS_VALUE) return true;
+    const double t = detail::to_seconds(pkt.pts, tb_) - info_.start_s;
+    const double margin = 1.5 * frame_interval_s_;
+    auto it = std::lower_bound(times_.begin(), times_.end(), t - margin);
+    return it != times_.end() && *it <= t + margin;
   }
 
   void drain(AVFrame* frame) {
@@ -228,6 +241,7 @@ class Sampler {
   AVRational tb_{1, 1};
   double frame_interval_s_ = 0.04;
   bool has_index_ = false;
+  bool skip_unneeded_ = false;  // drop unreferenced pictures far from every wanted time (constant rate only)
   bool blind_seek_failed_ = false;
   bool read_error_ = false;
   double demux_s_ = 0;  // time of the last packet read (container clock)

@@ -91,5 +91,32 @@ TEST(FramesCommand, RefusesZeroFps) {
   EXPECT_NE(r.exit_code, 0);
 }
 
+TEST(EmbedVideoCommand, SecondRunLoadsFromTheCache) {
+  fs::path clip = golden_dir() / "tiny-clip";
+  if (!fs::exists(clip)) GTEST_SKIP() << "no golden data";
+  TempDir dir;
+  auto path = make_segments(dir, "a.mp4", "-c:v libx264");
+  std::string args = "-q embed-video " + shell_quote(path.string()) + " --clip " + shell_quote(clip.string()) +
+                     " --cache-dir " + shell_quote((dir / "cache").string()) + " --json --out " +
+                     shell_quote((dir / "emb.npy").string());
+  RunResult first = run_vidscribe(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto a = nlohmann::json::parse(first.out);
+  EXPECT_EQ(a["frames"], 6);
+  EXPECT_EQ(a["dim"], 32);
+  EXPECT_EQ(a["from_cache"], false);
+  Npy emb = read_npy(dir / "emb.npy");
+  ASSERT_EQ(emb.shape, (std::vector<int64_t>{6, 32}));
+  double norm = 0;
+  for (int j = 0; j < 32; ++j) norm += emb.values[j] * emb.values[j];
+  EXPECT_NEAR(norm, 1.0, 1e-5);
+  RunResult second = run_vidscribe(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  auto b = nlohmann::json::parse(second.out);
+  EXPECT_EQ(b["from_cache"], true);
+  EXPECT_EQ(b["times_s"], a["times_s"]);
+  EXPECT_EQ(read_npy(dir / "emb.npy").values, emb.values);
+}
+
 }  // namespace
 }  // namespace vidscribe::testing

@@ -190,6 +190,16 @@ TEST(SampleFrames, DenseSamplesDecodeStraightThrough) {
   EXPECT_GE(stats.n_decoded, 1495);
 }
 
+TEST(SampleFrames, UnreferencedPicturesFarFromWantedTimesAreNotDecoded) {
+  TempDir dir;
+  // x264's default B-frames: most are not references and lie far from the wanted whole seconds.
+  auto path = make_segments(dir, "b.mp4", "-c:v libx264 -bf 3 -g 250");
+  SampleStats stats;
+  auto frames = media::sample_frames(path, SamplingOptions{}, &stats);
+  expect_segments(frames, 6, 64, 48);
+  EXPECT_LT(stats.n_decoded, 140);  // of 150
+}
+
 TEST(SampleFrames, TruncatedFileKeepsTheFramesThatDecoded) {
   TempDir dir;
   auto path = make_segments(dir, "full.mkv", "-c:v libx264 -g 25");
