@@ -6,7 +6,9 @@
 
 #include "cli/command.h"
 #include "eval/densevid.h"
+#include "eval/meteor.h"
 #include "eval/report.h"
+#include "eval/soda.h"
 #include "util/log.h"
 #include "vidscribe/error.h"
 
@@ -21,12 +23,25 @@ struct EvalOptions {
   int max_proposals = 1000;                           // --max-proposals per video (default 1000)
   uint64_t seed = 0;                                  // --seed: the 2021 profile's random garbage words (default 0)
   bool json = false;                                  // --json: machine-readable output
+  bool soda = false;                                  // --soda: also SODA_c (fujiso/SODA v1.1)
+  bool soda_multi_reference = false;                  // --soda-multi-reference: best reference file per video
+  bool no_meteor = false;                             // --no-meteor: skip METEOR (and SODA_c)
+  std::string meteor_paraphrase;                      // --meteor-paraphrase: paraphrase-en.gz (not supported yet)
 };
 
 void run_eval(const EvalOptions& o) {
   std::vector<eval::ReferenceFile> refs;
   for (const auto& f : o.references) refs.push_back(eval::load_references(f));
   eval::Submission sub = eval::load_submission(o.predictions, o.max_proposals);
+
+  if (!o.meteor_paraphrase.empty())
+    throw Error(ErrorCode::kInvalidArgument,
+                "--meteor-paraphrase: METEOR's paraphrase module is not supported yet; without the flag, METEOR "
+                "and SODA_c use the exact, stem and synonym modules (labelled \"no paraphrase\")");
+  if ((o.soda || o.soda_multi_reference) && o.no_meteor) throw Error(ErrorCode::kInvalidArgument, "--soda needs METEOR; drop --no-meteor");
+  std::unique_ptr<eval::Meteor> meteor;
+  if (!o.no_meteor)
+    meteor = std::make_unique<eval::Meteor>(eval::find_meteor_data_dir(), eval::WordNet::default_dir());
 
   eval::EvalOptions opt;
   opt.tious = o.tious;
@@ -35,11 +50,30 @@ void run_eval(const EvalOptions& o) {
   int threads = global_options().threads;
   opt.threads = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
+  if (meteor) {
+    const eval::Meteor* m = meteor.get();
+    opt.meteor = [m](const std::vector<std::pair<const std::string*, const std::string*>>& items) {
+      return m->pooled_score(items);
+    };
+  }
+
   eval::EvalResult result = eval::evaluate(refs, sub, opt);
   for (const auto& w : result.warnings) util::warn(w);
 
   eval::ReportInfo info;
   info.profile = o.profile;
+  info.meteor_label = "METEOR (no paraphrase)";
+  if (o.soda || o.soda_multi_reference) {
+    eval::SodaOptions so;
+    so.multi_reference = o.soda_multi_reference;
+    so.threads = opt.threads;
+    eval::SodaResult soda = eval::soda_c(refs, sub, *meteor, so);
+    info.has_soda = true;
+    info.soda_precision = soda.precision;
+    info.soda_recall = soda.recall;
+    info.soda_f1 = soda.f1;
+    info.soda_label = std::string("SODA_c (no paraphrase") + (o.soda_multi_reference ? ", multi-reference)" : ")");
+  }
   if (o.json) std::cout << eval::to_json(result, info).dump(1) << std::endl;
   else std::cout << eval::format_table(result, info);
 }
@@ -70,6 +104,13 @@ Runner setup_eval(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--seed", o->seed, "Seed of the 2021 profile's random garbage words")->capture_default_str();
   sub->add_flag("--json", o->json, "Print JSON (fractions, full precision) instead of a table");
+  sub->add_flag("--soda", o->soda, "Also print SODA_c (fujiso/SODA v1.1; reference files merged per video)");
+  sub->add_flag("--soda-multi-reference", o->soda_multi_reference,
+                "SODA_c per reference file, keeping each video's best F1 (soda.py --multi_reference); implies --soda");
+  sub->add_flag("--no-meteor", o->no_meteor, "Skip METEOR (no WordNet or word lists needed)");
+  sub->add_option("--meteor-paraphrase", o->meteor_paraphrase,
+                  "METEOR's paraphrase table (paraphrase-en.gz); not supported yet")
+      ->check(CLI::ExistingFile);
   return [o] { run_eval(*o); };
 }
 

@@ -1,0 +1,572 @@
+#include "eval/meteor.h"
+
+#include <libstemmer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <regex>
+
+#include "util/fs.h"
+#include "vidscribe/error.h"
+
+namespace vidscribe::eval {
+namespace {
+
+// Character classes of the normaliser on ASCII (Java: alpha, alnum, \p{Digit}, \p{Lower}, \s).
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
+bool is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c); }
+bool is_java_space(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+bool is_tokenizer_delim(unsigned char c) {  // java.util.StringTokenizer's default delimiters
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+// String.replace(literal, literal): every non-overlapping occurrence, left to right.
+std::string replace_all(std::string s, std::string_view from, std::string_view to) {
+  if (s.find(from) == std::string::npos) return s;
+  std::string out;
+  size_t pos = 0;
+  for (size_t hit; (hit = s.find(from, pos)) != std::string::npos; pos = hit + from.size()) {
+    out.append(s, pos, hit - pos);
+    out.append(to);
+  }
+  out.append(s, pos, std::string::npos);
+  return out;
+}
+
+// Matcher.replaceAll of a three-character pattern ([a])<mid>([b]) -> a + middle + b, matches found left to
+// right without overlap (as java.util.regex does).
+template <typename A, typename B>
+std::string replace3(const std::string& s, char mid, A first, B last, std::string_view middle) {
+  if (s.find(mid) == std::string::npos) return s;
+  std::string out;
+  out.reserve(s.size() + 8);
+  size_t i = 0;
+  while (i < s.size()) {
+    if (i + 2 < s.size() && s[i + 1] == mid && first(static_cast<unsigned char>(s[i])) &&
+        last(static_cast<unsigned char>(s[i + 2]))) {
+      out += s[i];
+      out.append(middle);
+      out += s[i + 2];
+      i += 3;
+    } else {
+      out += s[i++];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> tokenize(const std::string& s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && is_tokenizer_delim(static_cast<unsigned char>(s[i]))) ++i;
+    size_t j = i;
+    while (j < s.size() && !is_tokenizer_delim(static_cast<unsigned char>(s[j]))) ++j;
+    if (j > i) out.emplace_back(s, i, j - i);
+    i = j;
+  }
+  return out;
+}
+
+std::string java_trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && static_cast<unsigned char>(s[b]) <= ' ') ++b;
+  while (e > b && static_cast<unsigned char>(s[e - 1]) <= ' ') --e;
+  return s.substr(b, e - b);
+}
+
+// Java's String.split(regex) for the literal "|||": trailing empty parts are dropped.
+std::vector<std::string> split_bars(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t pos = 0;
+  for (size_t hit; (hit = s.find("|||", pos)) != std::string::npos; pos = hit + 3) parts.push_back(s.substr(pos, hit - pos));
+  parts.push_back(s.substr(pos));
+  while (!parts.empty() && parts.back().empty()) parts.pop_back();
+  return parts;
+}
+
+// Python's str.replace: non-overlapping, left to right, one pass.
+std::string clean_hypothesis(const std::string& h) { return replace_all(replace_all(h, "|||", ""), "  ", " "); }
+
+}  // namespace
+
+MeteorStats& MeteorStats::operator+=(const MeteorStats& o) {
+  test_length += o.test_length;
+  reference_length += o.reference_length;
+  test_function_words += o.test_function_words;
+  reference_function_words += o.reference_function_words;
+  test_total_matches += o.test_total_matches;
+  reference_total_matches += o.reference_total_matches;
+  for (size_t k = 0; k < 3; ++k) {
+    test_content[k] += o.test_content[k];
+    reference_content[k] += o.reference_content[k];
+    test_function[k] += o.test_function[k];
+    reference_function[k] += o.reference_function[k];
+  }
+  chunks += o.chunks;
+  test_word_matches += o.test_word_matches;
+  reference_word_matches += o.reference_word_matches;
+  return *this;
+}
+
+std::filesystem::path find_meteor_data_dir() {
+  std::vector<std::filesystem::path> tried;
+  auto ok = [&](const std::filesystem::path& dir) {
+    tried.push_back(dir);
+    std::error_code ec;
+    return std::filesystem::exists(dir / "english.words", ec) && std::filesystem::exists(dir / "english.prefixes", ec);
+  };
+  if (const char* env = std::getenv("VIDSCRIBE_METEOR_DIR"); env && *env) {
+    if (ok(env)) return env;
+  }
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto dir = exe.parent_path();
+    if (ok(dir / "data" / "meteor")) return dir / "data" / "meteor";
+    if (ok(dir / ".." / "share" / "vidscribe" / "meteor")) return dir / ".." / "share" / "vidscribe" / "meteor";
+  }
+#ifdef VIDSCRIBE_METEOR_DATA_DIR
+  if (ok(VIDSCRIBE_METEOR_DATA_DIR)) return VIDSCRIBE_METEOR_DATA_DIR;
+#endif
+  std::string list;
+  for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t.string();
+  throw Error(ErrorCode::kNotFound,
+              "METEOR word lists (english.words, english.prefixes) not found; set VIDSCRIBE_METEOR_DIR to the "
+              "project's data/meteor folder (tried: " + list + ")");
+}
+
+std::string meteor_normalize(std::string_view line, const std::unordered_map<std::string, int>& prefixes) {
+  std::string s;
+  s.reserve(line.size() * 2 + 2);
+  // Wrap in spaces; separate every character that is not alphanumeric, space, . ' ` , or -.
+  s += ' ';
+  for (unsigned char c : line) {
+    if (is_alnum(c) || is_java_space(c) || c == '.' || c == '\'' || c == '`' || c == ',' || c == '-') {
+      s += static_cast<char>(c);
+    } else {
+      s += ' ';
+      s += static_cast<char>(c);
+      s += ' ';
+    }
+  }
+  s += ' ';
+  // Escape runs of dots.
+  const bool multi_dot = s.find("..") != std::string::npos;
+  if (multi_dot) {
+    static const std::regex r_multi_dot(R"(\.([\.]+))");
+    static const std::regex r_multi_dot2(R"(DOTMULTI\.([^\.]))");
+    s = std::regex_replace(s, r_multi_dot, " DOTMULTI$1");
+    while (s.find("DOTMULTI.") != std::string::npos) {
+      s = std::regex_replace(s, r_multi_dot2, "DOTDOTMULTI $1");
+      s = replace_all(s, "DOTMULTI.", "DOTDOTMULTI");
+    }
+  }
+  // Commas, except inside numbers.
+  auto digit = [](unsigned char c) { return is_digit(c); };
+  auto non_digit = [](unsigned char c) { return !is_digit(c); };
+  s = replace3(s, ',', non_digit, non_digit, " , ");
+  s = replace3(s, ',', digit, non_digit, " , ");
+  s = replace3(s, ',', non_digit, digit, " , ");
+  // Quotes and dashes.
+  std::replace(s.begin(), s.end(), '`', '\'');
+  s = replace_all(s, "''", " \" ");
+  s = replace_all(s, "--", "-");
+  auto alnum_or_dot = [](unsigned char c) { return is_alnum(c) || c == '.'; };
+  auto alnum = [](unsigned char c) { return is_alnum(c); };
+  s = replace3(s, '-', alnum_or_dot, alnum, " ");
+  // English contractions split to the right.
+  auto alpha = [](unsigned char c) { return is_alpha(c); };
+  auto non_alpha = [](unsigned char c) { return !is_alpha(c); };
+  auto non_alnum = [](unsigned char c) { return !is_alpha(c) && !is_digit(c); };
+  auto letter_s = [](unsigned char c) { return c == 's'; };
+  s = replace3(s, '\'', non_alpha, non_alpha, " ' ");
+  s = replace3(s, '\'', non_alnum, alpha, " ' ");
+  s = replace3(s, '\'', alpha, non_alpha, " ' ");
+  s = replace3(s, '\'', alpha, alpha, " '");
+  s = replace3(s, '\'', digit, letter_s, " '");
+  // Words with a final dot: keep it for non-breaking prefixes and before lower-case words, drop the dots of
+  // dotted abbreviations (u.s. -> us), split it off otherwise.
+  const std::vector<std::string> words = tokenize(s);
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    const bool has_next = i + 1 < words.size();
+    if (w.size() > 1 && w.back() == '.') {
+      const std::string pre = w.substr(0, w.size() - 1);
+      auto it = prefixes.find(pre);
+      const int type = it == prefixes.end() ? 0 : it->second;
+      if (pre.find('.') != std::string::npos &&
+          std::any_of(pre.begin(), pre.end(), [](unsigned char c) { return is_alpha(c); })) {
+        for (char c : w)
+          if (c != '.') out += c;
+      } else if (type == 1 || (has_next && words[i + 1][0] >= 'a' && words[i + 1][0] <= 'z')) {
+        out += w;
+      } else if (type == 2 && has_next && is_digit(static_cast<unsigned char>(words[i + 1][0]))) {
+        out += w;
+      } else {
+        out += pre;
+        out += " .";
+      }
+    } else {
+      out += w;
+    }
+    out += ' ';
+  }
+  if (multi_dot) {
+    while (out.find("DOTDOTMULTI") != std::string::npos) out = replace_all(out, "DOTDOTMULTI", "DOTMULTI.");
+    out = replace_all(out, "DOTMULTI", ".");
+  }
+  out = java_trim(out);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// One distinct word with what the matchers compare.
+struct Meteor::Word {
+  std::string text;
+  std::string stem;
+  std::vector<SynsetId> synsets;  // getSynSets + getStemSynSets
+  bool function_word = false;
+};
+
+struct Meteor::Sentence {
+  std::vector<const Word*> words;  // equal words share one Word
+};
+
+struct Meteor::StemmerHandle {
+  struct Deleter {
+    void operator()(sb_stemmer* s) const { sb_stemmer_delete(s); }
+  };
+  std::unique_ptr<sb_stemmer, Deleter> stemmer;
+};
+
+Meteor::Meteor(const std::filesystem::path& data_dir, const std::filesystem::path& wordnet_dir,
+               MeteorParams params)
+    : params_(params), stemmer_(std::make_unique<StemmerHandle>()) {
+  auto read = [](const std::filesystem::path& p) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) throw Error(ErrorCode::kNotFound, p.string() + ": no such file");
+    return util::read_file(p);
+  };
+  // Function words: one per line, taken as written (Java readLine).
+  {
+    std::string text = read(data_dir / "english.words");
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string::npos) end = text.size();
+      std::string w = text.substr(pos, end - pos);
+      if (!w.empty() && w.back() == '\r') w.pop_back();
+      function_words_.insert(w);
+      pos = end + 1;
+    }
+  }
+  // Non-breaking prefixes: "prefix [#NUMERIC_ONLY#]", '#' comments.
+  {
+    std::string text = read(data_dir / "english.prefixes");
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string::npos) end = text.size();
+      auto tok = tokenize(text.substr(pos, end - pos));
+      pos = end + 1;
+      if (tok.empty() || tok[0][0] == '#') continue;
+      prefixes_[tok[0]] = tok.size() > 1 && tok[1] == "#NUMERIC_ONLY#" ? 2 : 1;
+    }
+  }
+  wordnet_ = WordNet::load(wordnet_dir);
+  stemmer_->stemmer.reset(sb_stemmer_new("english", nullptr));
+  if (!stemmer_->stemmer) throw Error(ErrorCode::kInternal, "libstemmer has no English stemmer");
+}
+
+Meteor::~Meteor() = default;
+
+std::string Meteor::stem(const std::string& w) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const sb_symbol* s = sb_stemmer_stem(stemmer_->stemmer.get(), reinterpret_cast<const sb_symbol*>(w.data()),
+                                       static_cast<int>(w.size()));
+  if (!s) throw Error(ErrorCode::kInternal, "libstemmer: out of memory");
+  return std::string(reinterpret_cast<const char*>(s), sb_stemmer_length(stemmer_->stemmer.get()));
+}
+
+// REQUIRES: mutex_ held.
+const Meteor::Word& Meteor::word(const std::string& w) const {
+  auto it = words_.find(w);
+  if (it != words_.end()) return *it->second;
+  auto info = std::make_unique<Word>();
+  info->text = w;
+  const sb_symbol* s = sb_stemmer_stem(stemmer_->stemmer.get(), reinterpret_cast<const sb_symbol*>(w.data()),
+                                       static_cast<int>(w.size()));
+  if (!s) throw Error(ErrorCode::kInternal, "libstemmer: out of memory");
+  info->stem.assign(reinterpret_cast<const char*>(s), sb_stemmer_length(stemmer_->stemmer.get()));
+  info->synsets = wordnet_.all_synsets(w);
+  info->function_word = function_words_.count(w) > 0;  // words are lower case already
+  return *words_.emplace(w, std::move(info)).first->second;
+}
+
+std::shared_ptr<const Meteor::Sentence> Meteor::sentence(const std::string& line) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = sentences_.find(line);
+  if (it != sentences_.end()) return it->second;
+  auto s = std::make_shared<Sentence>();
+  for (const auto& w : tokenize(meteor_normalize(line, prefixes_))) s->words.push_back(&word(w));
+  sentences_.emplace(line, s);
+  return s;
+}
+
+namespace {
+
+struct Match {
+  int start = 0;        // reference position
+  int match_start = 0;  // test position
+  int module = 0;
+};
+
+// A partial alignment of the beam search (edu.cmu.meteor.aligner.PartialAlignment).
+struct Path {
+  std::vector<int> matches;  // per reference position: index into the match list, -1 none
+  std::vector<char> used1, used2;
+  int matches1 = 0, matches2 = 0;  // weighted match counts, truncated to int as Java's int += double does
+  int chunks = 0;
+  int idx = 0;
+  int distance = 0;
+  int last_match_end = -1;
+};
+
+}  // namespace
+
+// Aligner.align + MeteorScorer.getMeteorStats(Alignment) of METEOR 1.5, single-word matches only (no
+// paraphrases). Test = line 1, reference = line 2.
+MeteorStats Meteor::align(const Sentence& test, const Sentence& ref) const {
+  const auto& w1 = test.words;
+  const auto& w2 = ref.words;
+  const int n1 = static_cast<int>(w1.size()), n2 = static_cast<int>(w2.size());
+
+  // Candidate matches per reference word, in module order (exact, stem, synonym), test words in order.
+  std::vector<Match> all;
+  std::vector<std::vector<int>> at(n2);
+  std::vector<int> cov1(n1, 0), cov2(n2, 0);
+  auto add = [&](int j, int i, int module) {
+    at[j].push_back(static_cast<int>(all.size()));
+    all.push_back({j, i, module});
+    ++cov1[i];
+    ++cov2[j];
+  };
+  const bool identical = w1 == w2;  // then only exact matches are looked for
+  for (int j = 0; j < n2; ++j)
+    for (int i = 0; i < n1; ++i)
+      if (w1[i] == w2[j]) add(j, i, 0);
+  if (!identical) {
+    for (int j = 0; j < n2; ++j)
+      for (int i = 0; i < n1; ++i)
+        if (w1[i] != w2[j] && w1[i]->stem == w2[j]->stem) add(j, i, 1);
+    for (int j = 0; j < n2; ++j)
+      for (int i = 0; i < n1; ++i) {
+        if (w1[i] == w2[j]) continue;
+        const auto& a = w1[i]->synsets;
+        const auto& b = w2[j]->synsets;
+        bool shared = false;
+        for (size_t x = 0, y = 0; x < a.size() && y < b.size();) {
+          if (a[x] < b[y]) ++x;
+          else if (b[y] < a[x]) ++y;
+          else {
+            shared = true;
+            break;
+          }
+        }
+        if (shared) add(j, i, 2);
+      }
+  }
+
+  // One-to-one, non-overlapping matches are fixed before the search.
+  Path start;
+  start.matches.assign(n2, -1);
+  start.used1.assign(n1, 0);
+  start.used2.assign(n2, 0);
+  for (int j = 0; j < n2; ++j) {
+    if (at[j].size() != 1) continue;
+    const Match& m = all[at[j][0]];
+    if (cov2[j] != 1 || cov1[m.match_start] != 1) continue;
+    start.matches[j] = at[j][0];
+    start.used2[j] = 1;
+    start.used1[m.match_start] = 1;
+  }
+
+  // Beam search left to right over the reference (Aligner.resolve), with its quirks: the search weights are
+  // 1 for exact and 0.5 for other matches, added to int fields (so a single non-exact word adds nothing), and
+  // the distance of a chosen match is added to the path that skips it.
+  const double search_weight[3] = {1.0, 0.5, 0.5};
+  auto better = [](const Path& x, const Path& y) {
+    int mx = x.matches1 + x.matches2, my = y.matches1 + y.matches2;
+    if (mx != my) return mx > my;
+    if (x.chunks != y.chunks) return x.chunks < y.chunks;
+    return x.distance < y.distance;
+  };
+  std::vector<Path> paths, next{start};
+  for (int current = 0; current <= n2; ++current) {
+    paths.swap(next);
+    next.clear();
+    std::stable_sort(paths.begin(), paths.end(), better);
+    const int n_ranked = std::min<int>(params_.beam_size, static_cast<int>(paths.size()));
+    for (int rank = 0; rank < n_ranked; ++rank) {
+      Path& path = paths[rank];
+      if (current == n2) {
+        if (path.last_match_end != -1) ++path.chunks;
+        next.push_back(std::move(path));
+        continue;
+      }
+      if (path.used2[current]) {
+        if (current < path.idx) {
+          next.push_back(std::move(path));
+        } else if (path.matches[path.idx] != -1) {
+          const Match& m = all[path.matches[path.idx]];
+          const double w = search_weight[m.module];
+          path.matches1 = static_cast<int>(path.matches1 + w);
+          path.matches2 = static_cast<int>(path.matches2 + w);
+          if (path.last_match_end != -1 && m.match_start != path.last_match_end) ++path.chunks;
+          path.idx = m.start + 1;
+          path.last_match_end = m.match_start + 1;
+          path.distance += std::abs(m.start - m.match_start);
+          next.push_back(std::move(path));
+        }
+        continue;
+      }
+      for (int k : at[current]) {
+        const Match& m = all[k];
+        if (path.used2[m.start] || path.used1[m.match_start]) continue;
+        Path p = path;
+        p.used2[m.start] = 1;
+        p.used1[m.match_start] = 1;
+        p.matches[current] = k;
+        const double w = search_weight[m.module];
+        p.matches1 = static_cast<int>(p.matches1 + w);
+        p.matches2 = static_cast<int>(p.matches2 + w);
+        if (p.last_match_end != -1 && m.match_start != p.last_match_end) ++p.chunks;
+        p.idx = m.start + 1;
+        p.last_match_end = m.match_start + 1;
+        path.distance += std::abs(m.start - m.match_start);
+        next.push_back(std::move(p));
+      }
+      if (path.last_match_end != -1) {
+        ++path.chunks;
+        path.last_match_end = -1;
+      }
+      ++path.idx;
+      next.push_back(std::move(path));
+    }
+    if (next.empty()) next.push_back(paths[0]);
+  }
+  std::stable_sort(next.begin(), next.end(), better);
+  const Path& best = next[0];
+
+  MeteorStats st;
+  st.test_length = n1;
+  st.reference_length = n2;
+  for (const Word* w : w1) st.test_function_words += w->function_word;
+  for (const Word* w : w2) st.reference_function_words += w->function_word;
+  int chunks = 0, last_match_end = -1;
+  for (int j = 0; j < n2; ++j) {
+    const int k = best.matches[j];
+    if (k == -1) {
+      if (last_match_end != -1) {
+        ++chunks;
+        last_match_end = -1;
+      }
+      continue;
+    }
+    const Match& m = all[k];
+    (w1[m.match_start]->function_word ? st.test_function : st.test_content)[m.module] += 1;
+    (w2[m.start]->function_word ? st.reference_function : st.reference_content)[m.module] += 1;
+    if (last_match_end != -1 && m.match_start != last_match_end) ++chunks;
+    last_match_end = m.match_start + 1;
+  }
+  if (last_match_end != -1) ++chunks;
+  st.chunks = chunks;
+  for (size_t k = 0; k < 3; ++k) {
+    st.test_total_matches += st.test_content[k] + st.test_function[k];
+    st.reference_total_matches += st.reference_content[k] + st.reference_function[k];
+  }
+  st.test_word_matches = st.test_total_matches;
+  st.reference_word_matches = st.reference_total_matches;
+  return st;
+}
+
+double Meteor::score(const MeteorStats& s) const {
+  const double delta = params_.delta, alpha = params_.alpha;
+  const double test_len = delta * (s.test_length - s.test_function_words) + (1.0 - delta) * s.test_function_words;
+  const double ref_len =
+      delta * (s.reference_length - s.reference_function_words) + (1.0 - delta) * s.reference_function_words;
+  double test_matches = 0, ref_matches = 0;
+  for (size_t k = 0; k < 3; ++k) test_matches += s.test_content[k] * params_.module_weights[k] * delta;
+  for (size_t k = 0; k < 3; ++k) ref_matches += s.reference_content[k] * params_.module_weights[k] * delta;
+  for (size_t k = 0; k < 3; ++k) test_matches += s.test_function[k] * params_.module_weights[k] * (1.0 - delta);
+  for (size_t k = 0; k < 3; ++k)
+    ref_matches += s.reference_function[k] * params_.module_weights[k] * (1.0 - delta);
+  const double precision = test_matches / test_len;
+  const double recall = ref_matches / ref_len;
+  const double fmean = 1.0 / (((1.0 - alpha) / precision) + (alpha / recall));
+  double frag;
+  if (s.test_total_matches == s.test_length && s.reference_total_matches == s.reference_length && s.chunks == 1)
+    frag = 0;
+  else
+    frag = s.chunks / ((s.test_word_matches + s.reference_word_matches) / 2);
+  const double penalty = params_.gamma * std::pow(frag, params_.beta);
+  const double score = fmean * (1.0 - penalty);
+  if (std::isnan(score)) return 0.0;
+  return std::max(score, 0.0);
+}
+
+MeteorStats Meteor::stats(const std::string& test, const std::vector<std::string>& references) const {
+  if (references.empty()) throw Error(ErrorCode::kInvalidArgument, "METEOR needs at least one reference");
+  auto t = sentence(test);
+  MeteorStats best;
+  double best_score = -1;
+  for (const auto& r : references) {
+    MeteorStats st = align(*t, *sentence(r));
+    double sc = score(st);
+    if (sc > best_score) {
+      best_score = sc;
+      best = st;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+// The SCORE line pycocoevalcap writes for one item, parsed back as meteor-1.5.jar's stdio loop does.
+std::pair<std::string, std::vector<std::string>> score_line_parts(const std::string& hypothesis,
+                                                                  const std::string& reference) {
+  const std::string line = "SCORE ||| " + reference + " ||| " + clean_hypothesis(hypothesis);
+  std::vector<std::string> parts = split_bars(line);
+  std::vector<std::string> refs;
+  for (size_t i = 1; i + 1 < parts.size(); ++i) refs.push_back(java_trim(parts[i]));
+  std::string test = parts.size() >= 3 ? java_trim(parts.back()) : "";
+  if (refs.empty()) refs.push_back("");
+  return {test, refs};
+}
+
+}  // namespace
+
+double Meteor::pooled_score(const std::vector<std::pair<const std::string*, const std::string*>>& hyp_ref) const {
+  MeteorStats sum;
+  for (const auto& [hyp, ref] : hyp_ref) {
+    auto [test, refs] = score_line_parts(*hyp, *ref);
+    sum += stats(test, refs);
+  }
+  return score(sum);
+}
+
+double Meteor::sentence_score(const std::string& hypothesis, const std::string& reference) const {
+  auto [test, refs] = score_line_parts(hypothesis, reference);
+  return score(stats(test, refs));
+}
+
+}  // namespace vidscribe::eval
