@@ -61,6 +61,42 @@ TEST(EvalCli, MaxProposalsCapsEachVideo) {
   EXPECT_NE(a.at("metrics").at("Recall").at("average"), b.at("metrics").at("Recall").at("average"));
 }
 
+TEST(EvalCli, MeteorAndSodaAreLabelledNoParaphrase) {
+  if (!std::filesystem::exists(shared_dir() / "evaldata")) GTEST_SKIP();
+  RunResult r = run_vidscribe(tiny_args() + " --json --soda");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  auto want = nlohmann::json::parse(slurp(shared_dir() / "evaldata/expected/official_scorer_outputs.json"));
+  EXPECT_EQ(j.at("labels").at("METEOR"), "METEOR (no paraphrase)");
+  EXPECT_NEAR(j.at("metrics").at("METEOR").at("average").get<double>(),
+              want.at("tiny_sample__vs__tiny_val_1+tiny_val_2").at("2018").at("avg_over_tious").at("METEOR").get<double>(),
+              1e-4);
+  EXPECT_EQ(j.at("soda_c").at("label"), "SODA_c (no paraphrase)");
+  EXPECT_NEAR(j.at("soda_c").at("f1").get<double>(), 0.0393405766657335, 1e-4);
+  RunResult table = run_vidscribe(tiny_args() + " --soda");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("METEOR (no paraphrase)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("SODA_c (no paraphrase): precision 6.38  recall 2.93  F1 3.93"), std::string::npos)
+      << table.out;
+}
+
+TEST(EvalCli, ParaphraseTableIsNotSupportedYet) {
+  if (!std::filesystem::exists(shared_dir() / "evaldata")) GTEST_SKIP();
+  TempDir dir;
+  std::string table = (dir / "paraphrase-en.gz").string();
+  run_command("printf 'x' > " + shell_quote(table));
+  RunResult r = run_vidscribe(tiny_args() + " --meteor-paraphrase " + shell_quote(table));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("not supported yet"), std::string::npos) << r.err;
+}
+
+TEST(EvalCli, NoMeteorDropsTheColumn) {
+  if (!std::filesystem::exists(shared_dir() / "evaldata")) GTEST_SKIP();
+  RunResult r = run_vidscribe(tiny_args() + " --json --no-meteor");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(nlohmann::json::parse(r.out).at("metrics").contains("METEOR"));
+}
+
 TEST(EvalCli, BadInputsFailWithOneClearLine) {
   TempDir dir;
   std::string not_json = (dir / "bad.json").string(), no_version = (dir / "nov.json").string();
