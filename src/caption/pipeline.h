@@ -1,0 +1,78 @@
+// From a video file to its captions: frame embeddings (cached), windows for long videos, the optimiser,
+// events in absolute seconds. What `vidscribe caption` and `vidscribe embed-video` run.
+#pragma once
+
+#include <torch/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "caption/clip_adapter.h"
+#include "caption/frame_cache.h"
+#include "caption/gpt2_adapter.h"
+#include "caption/options.h"
+#include "media/sampler.h"
+#include "nn/models/clip.h"
+#include "vidscribe/captions.h"
+
+namespace vidscribe::caption {
+
+// How frames are taken and where their embeddings are cached (method.md section 1).
+struct FrameSource {
+  media::SamplingOptions sampling;      // --fps (default 1), --max-frames (default 256) per window
+  int batch_size = 16;                  // frames per CLIP call (default 16)
+  std::filesystem::path cache_dir;      // frame-embedding cache; empty = none (default)
+};
+
+struct PipelineOptions {
+  CaptionOptions method;                // the optimiser (options.h)
+  FrameSource frames;
+  // Videos longer than this are captioned window by window (equal windows of at most window_s seconds),
+  // each with its own events; timestamps stay absolute and memory is bounded by one window (default 600).
+  double window_s = 600;
+  // One caption for the whole clip: K = 1, the mask fixed over the clip (dataset labelling; default off).
+  bool whole = false;
+};
+
+// The CLIP side of the frame stage: sampling and preprocessing options from the model's
+// preprocessor_config.json, and a cache key that names the weights by content.
+FrameEmbeddingOptions frame_embedding_options(const std::filesystem::path& clip_dir,
+                                              const nn::ClipPreprocessConfig& preprocess, const FrameSource& source);
+
+// Embeds batches of preprocessed frames with `clip` (unnormalised rows; embed_video_frames normalises).
+FrameEmbedFn clip_frame_embedder(ClipImageText& clip);
+
+// The default frame-embedding cache folder: $VIDSCRIBE_FRAME_CACHE, else $XDG_CACHE_HOME/vidscribe/frames,
+// else ~/.cache/vidscribe/frames.
+std::filesystem::path default_frame_cache_dir();
+
+// A loaded CLIP + GPT-2 pair, reused across videos.
+class Captioner {
+ public:
+  // Loads both model folders onto `device`. Throws what nn::load_clip / nn::load_gpt2 throw.
+  Captioner(const std::filesystem::path& clip_dir, const std::filesystem::path& lm_dir, torch::Device device);
+
+  // Captions one video. Errors of the media stage (missing file, not a video, ...) propagate unchanged.
+  VideoCaptions caption(const std::filesystem::path& video, const PipelineOptions& options);
+
+  // The video's frame embeddings as the optimiser consumes them, sampled with `source` but with at most
+  // max_frames per window of `window_s` seconds.
+  FrameEmbeddings frame_embeddings(const std::filesystem::path& video, const FrameSource& source,
+                                   double window_s = 0);
+
+  // {"clip": {"folder": ...}, "lm": {"folder": ...}}
+  std::string model_json() const;
+
+ private:
+  std::filesystem::path clip_dir_, lm_dir_;
+  nn::ClipPreprocessConfig preprocess_;
+  std::unique_ptr<ClipImageText> clip_;
+  std::unique_ptr<Gpt2Lm> lm_;
+  torch::Device device_;
+};
+
+// Number of windows for a video: ceil(duration / window_s), at least 1 (window_s <= 0: one window).
+int window_count(double duration_s, double window_s);
+
+}  // namespace vidscribe::caption
