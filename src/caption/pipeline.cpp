@@ -32,15 +32,23 @@ FrameEmbeddingOptions frame_embedding_options(const fs::path& clip_dir, const nn
   return options;
 }
 
+torch::Tensor stack_frames(const std::vector<media::ImageTensor>& batch) {
+  const auto b = static_cast<int64_t>(batch.size());
+  const int64_t s = b > 0 ? batch[0].height : 0;
+  torch::Tensor pixels = torch::empty({b, 3, s, s}, torch::kFloat32);  // [B, 3, S, S]
+  for (int64_t i = 0; i < b; ++i) {
+    const auto& frame = batch[static_cast<size_t>(i)];
+    if (frame.channels != 3 || frame.height != s || frame.width != s) {
+      throw Error(ErrorCode::kInternal, "frames of one batch differ in size");
+    }
+    std::memcpy(pixels[i].data_ptr<float>(), frame.data.data(), frame.data.size() * sizeof(float));
+  }
+  return pixels;
+}
+
 FrameEmbedFn clip_frame_embedder(ClipImageText& clip) {
   return [&clip](const std::vector<media::ImageTensor>& batch) {
-    const auto b = static_cast<int64_t>(batch.size());
-    const int64_t s = batch[0].height;
-    torch::Tensor pixels = torch::empty({b, 3, s, s}, torch::kFloat32);  // [B, 3, S, S]
-    for (int64_t i = 0; i < b; ++i) {
-      std::memcpy(pixels[i].data_ptr<float>(), batch[i].data.data(), batch[i].data.size() * sizeof(float));
-    }
-    torch::Tensor emb = clip.embed_frames(pixels).to(torch::kCPU).to(torch::kFloat32).contiguous();  // [B, D]
+    torch::Tensor emb = clip.embed_frames(stack_frames(batch)).to(torch::kCPU).to(torch::kFloat32).contiguous();  // [B, D]
     return std::vector<float>(emb.data_ptr<float>(), emb.data_ptr<float>() + emb.numel());
   };
 }

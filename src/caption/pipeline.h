@@ -40,6 +40,9 @@ struct PipelineOptions {
 FrameEmbeddingOptions frame_embedding_options(const std::filesystem::path& clip_dir,
                                               const nn::ClipPreprocessConfig& preprocess, const FrameSource& source);
 
+// Preprocessed frames, each [3, S, S] float32 -> one [B, 3, S, S] float32 CPU tensor.
+torch::Tensor stack_frames(const std::vector<media::ImageTensor>& batch);
+
 // Embeds batches of preprocessed frames with `clip` (unnormalised rows; embed_video_frames normalises).
 FrameEmbedFn clip_frame_embedder(ClipImageText& clip);
 

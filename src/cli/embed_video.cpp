@@ -6,13 +6,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "caption/frame_cache.h"
+#include "caption/pipeline.h"
+#include "models/cache.h"
 #include "cli/command.h"
 #include "nn/models/clip.h"
 #include "nn/runtime.h"
@@ -26,7 +27,7 @@ namespace fs = std::filesystem;
 
 struct EmbedVideoOptions {
   std::string video;          // the file to embed
-  std::string clip_dir;       // --clip: a CLIP model folder (config.json, model.safetensors, preprocessor_config.json)
+  std::string clip_dir;       // --clip: a CLIP model folder or a known model name
   double fps = 1.0;           // --fps: frames per second of video (default 1)
   int max_frames = 256;       // --max-frames: evenly spread instead when fps x duration exceeds it (default 256)
   int batch_size = 16;        // --batch-size: frames per CLIP call (default 16)
@@ -36,13 +37,6 @@ struct EmbedVideoOptions {
   std::string out;            // --out: write the embeddings [T, D] float32 as .npy (default: none)
   bool json = false;          // --json: print the summary and frame times as JSON
 };
-
-fs::path default_cache_dir() {
-  if (const char* v = std::getenv("VIDSCRIBE_FRAME_CACHE"); v != nullptr && *v != '\0') return v;
-  if (const char* v = std::getenv("XDG_CACHE_HOME"); v != nullptr && *v != '\0') return fs::path(v) / "vidscribe" / "frames";
-  if (const char* v = std::getenv("HOME"); v != nullptr && *v != '\0') return fs::path(v) / ".cache" / "vidscribe" / "frames";
-  return fs::temp_directory_path() / "vidscribe-frames";
-}
 
 // A NumPy 1.0 .npy file of a [rows, cols] float32 array.
 void write_npy(const fs::path& path, const std::vector<float>& data, int64_t rows, int64_t cols) {
@@ -61,35 +55,24 @@ void write_npy(const fs::path& path, const std::vector<float>& data, int64_t row
 
 void run_embed_video(const EmbedVideoOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  fs::path dir(o.clip_dir);
+  const fs::path dir = models::resolve_model(o.clip_dir);
   nn::ClipConfig config = nn::ClipConfig::from_json(dir / "config.json");
   nn::ClipPreprocessConfig pre = nn::ClipPreprocessConfig::from_json(dir / "preprocessor_config.json");
   torch::Device device = nn::parse_device(global_options().device);
 
-  caption::FrameEmbeddingOptions options;
-  options.sampling.fps = o.fps;
-  options.sampling.max_frames = o.max_frames;
-  options.preprocess.resize_short_side = pre.shortest_edge;
-  options.preprocess.crop_size = pre.image_size;
-  options.preprocess.mean = pre.mean;
-  options.preprocess.std = pre.std;
-  options.batch_size = o.batch_size;
-  // The weights themselves identify the model (same scheme as video content hashes).
-  options.model_id = "clip:" + caption::content_hash(dir / "model.safetensors");
-  if (!o.no_cache) options.cache_dir = o.cache_dir.empty() ? default_cache_dir() : fs::path(o.cache_dir);
+  caption::FrameSource source;
+  source.sampling.fps = o.fps;
+  source.sampling.max_frames = o.max_frames;
+  source.batch_size = o.batch_size;
+  if (!o.no_cache) source.cache_dir = o.cache_dir.empty() ? caption::default_frame_cache_dir() : fs::path(o.cache_dir);
+  const caption::FrameEmbeddingOptions options = caption::frame_embedding_options(dir, pre, source);
 
   // Loaded only if the cache misses.
   std::optional<nn::ClipModel> model;
   caption::FrameEmbedFn embed = [&](const std::vector<media::ImageTensor>& batch) {
     if (!model) model = nn::load_clip_model(dir, config, device);
     torch::NoGradGuard no_grad;
-    const auto b = static_cast<int64_t>(batch.size());
-    const int64_t s = batch[0].height;
-    torch::Tensor pixels = torch::empty({b, 3, s, s}, torch::kFloat32);  // [B, 3, S, S]
-    for (int64_t i = 0; i < b; ++i) {
-      std::memcpy(pixels[i].data_ptr<float>(), batch[i].data.data(), batch[i].data.size() * sizeof(float));
-    }
-    torch::Tensor emb = (*model)->encode_image(pixels.to(device)).to(torch::kCPU).to(torch::kFloat32).contiguous();
+    torch::Tensor emb = (*model)->encode_image(caption::stack_frames(batch).to(device)).to(torch::kCPU).to(torch::kFloat32).contiguous();
     return std::vector<float>(emb.data_ptr<float>(), emb.data_ptr<float>() + emb.numel());  // [B, P]
   };
 
@@ -117,9 +100,7 @@ Runner setup_embed_video(CLI::App& app) {
   auto o = std::make_shared<EmbedVideoOptions>();
   CLI::App* sub = app.add_subcommand("embed-video", "CLIP embeddings of a video's sampled frames, cached on disk");
   sub->add_option("video", o->video, "Video file")->required();
-  sub->add_option("--clip", o->clip_dir, "CLIP model folder (config.json, model.safetensors, preprocessor_config.json)")
-      ->required()
-      ->check(CLI::ExistingDirectory);
+  sub->add_option("--clip", o->clip_dir, "CLIP model folder or name (e.g. clip-vit-b-32)")->required();
   sub->add_option("--fps", o->fps, "Frames per second of video")->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--max-frames", o->max_frames, "At most this many frames, evenly spread")
       ->capture_default_str()
