@@ -10,15 +10,6 @@
 namespace vidscribe::testing {
 namespace {
 
-// ctest's environment reaches the tests with VIDSCRIBE_SHARED_DIR only (the property list in cmake/vidscribe.cmake
-// loses VIDSCRIBE_BIN), so fall back to the path CMake compiled in.
-const bool kBinSet = [] {
-#ifdef VIDSCRIBE_BIN_PATH
-  setenv("VIDSCRIBE_BIN", VIDSCRIBE_BIN_PATH, /*overwrite=*/0);
-#endif
-  return true;
-}();
-
 std::string data(const std::string& f) { return shell_quote((shared_dir() / "evaldata" / f).string()); }
 std::string tiny_args() {
   return "eval --references " + data("predictions/tiny_val_1.json") + " " + data("predictions/tiny_val_2.json") +
