@@ -32,6 +32,7 @@ int64_t ClipImageText::dim() const { return model_->config().projection_dim; }
 
 torch::Tensor ClipImageText::embed_frames(const torch::Tensor& pixels) {
   torch::NoGradGuard no_grad;
+  const nn::detail::BlasThreadsOnly threads(device_.is_cpu());  // products on BLAS threads, the rest on one
   std::vector<torch::Tensor> out;
   for (int64_t i = 0; i < pixels.size(0); i += kImageBatch) {
     const auto batch = pixels.slice(0, i, std::min(pixels.size(0), i + kImageBatch)).to(device_, torch::kFloat);
@@ -53,6 +54,7 @@ torch::Tensor ClipImageText::encode_rows(const std::vector<std::vector<int64_t>>
 
 torch::Tensor ClipImageText::embed_texts(const std::vector<std::string>& texts) {
   torch::NoGradGuard no_grad;
+  const nn::detail::BlasThreadsOnly threads(device_.is_cpu());  // products on BLAS threads, the rest on one
   std::vector<std::vector<int64_t>> rows;
   rows.reserve(texts.size());
   for (const auto& t : texts) rows.push_back(tokenizer_.encode_for_model(t));
@@ -62,6 +64,7 @@ torch::Tensor ClipImageText::embed_texts(const std::vector<std::string>& texts) 
 torch::Tensor ClipImageText::embed_continuations(const std::string& prefix,
                                                  const std::vector<std::string>& continuations) {
   torch::NoGradGuard no_grad;
+  const nn::detail::BlasThreadsOnly threads(device_.is_cpu());  // products on BLAS threads, the rest on one
   const int64_t context = model_->config().text.max_position_embeddings;
   // The shared tokens: start + the complete words of the prefix. Its last word stays out, because a
   // continuation without a leading space changes that word's BPE.

@@ -11,6 +11,7 @@
 #include "caption/events.h"
 #include "caption/segmentation.h"
 #include "caption/token_rules.h"
+#include "nn/models/common.h"
 #include "util/log.h"
 #include "vidscribe/error.h"
 
@@ -80,6 +81,8 @@ class Optimiser {
   }
 
   std::vector<MomentResult> run() {
+    // On the CPU the work is matrix products (BLAS threads) and many small operations (one thread).
+    const nn::detail::BlasThreadsOnly threads(device_.is_cpu());
     std::vector<MomentResult> best(static_cast<size_t>(k_));
     util::Progress progress("captioning " + std::to_string(k_) + (k_ == 1 ? " event" : " events"),
                             int64_t{options_.rounds} * options_.max_tokens, "tok");

@@ -1,9 +1,17 @@
 #include "nn/models/common.h"
 
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include "util/fs.h"
 #include "vidscribe/error.h"
+
+// OpenBLAS's thread controls, resolved at run time from the BLAS library libtorch loaded; null with another
+// BLAS. 0 sequential, 1 pthreads, 2 OpenMP.
+extern "C" int openblas_get_parallel() __attribute__((weak));
+extern "C" int openblas_get_num_threads() __attribute__((weak));
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace vidscribe::nn::detail {
 namespace fs = std::filesystem;
@@ -60,6 +68,23 @@ torch::Tensor split_heads(const torch::Tensor& x, int64_t n_heads) {
 
 torch::Tensor merge_heads(const torch::Tensor& x) {
   return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+BlasThreadsOnly::BlasThreadsOnly(bool enable) {
+  const bool own_pool = enable && !at::hasMKL() && openblas_get_parallel != nullptr && openblas_get_num_threads != nullptr &&
+                        openblas_set_num_threads != nullptr && openblas_get_parallel() == 1;
+  const int threads = at::get_num_threads();
+  if (!own_pool || threads <= 1) return;
+  torch_threads_ = threads;
+  blas_threads_ = openblas_get_num_threads();
+  at::set_num_threads(1);
+  openblas_set_num_threads(threads);
+}
+
+BlasThreadsOnly::~BlasThreadsOnly() {
+  if (torch_threads_ == 0) return;
+  at::set_num_threads(torch_threads_);
+  openblas_set_num_threads(blas_threads_);
 }
 
 torch::Tensor causal_mask(const torch::Tensor& query_pos, const torch::Tensor& key_pos, torch::ScalarType dtype) {

@@ -38,6 +38,27 @@ torch::Tensor merge_heads(const torch::Tensor& x);
 // query_pos: [..., Tq, 1] int64, key_pos: [Tk] int64 -> [..., Tq, Tk] of `dtype`.
 torch::Tensor causal_mask(const torch::Tensor& query_pos, const torch::Tensor& key_pos, torch::ScalarType dtype);
 
+// While alive, torch's own element-wise work runs on one thread and the BLAS library's thread pool gets the
+// threads torch had (restored on destruction), when the BLAS keeps its own pool (OpenBLAS built with
+// pthreads, Debian's default). Why: the models' work is matrix products (BLAS threads) plus many small
+// element-wise operations; every parallel one makes torch's OpenMP threads meet at a barrier, and while other
+// programs keep the cores busy the spinning waits cost far more than the operations (a captioning token step on
+// 2 loaded cores: 17.8 s with 2 OpenMP threads, 1.8 s with 1, the same products on 2 BLAS threads). Does nothing
+// with MKL (whose threads are torch's), OpenMP-built OpenBLAS or one thread. Changes process-wide settings:
+// other threads using torch meanwhile are affected too.
+class BlasThreadsOnly {
+ public:
+  // enable false: does nothing (e.g. when the work runs on a GPU).
+  explicit BlasThreadsOnly(bool enable = true);
+  ~BlasThreadsOnly();
+  BlasThreadsOnly(const BlasThreadsOnly&) = delete;
+  BlasThreadsOnly& operator=(const BlasThreadsOnly&) = delete;
+
+ private:
+  int torch_threads_ = 0;  // > 0 when changed: torch's intra-op threads before
+  int blas_threads_ = 0;   // the BLAS pool's size before
+};
+
 // Throws kNotFound when `dir` is not a folder or lacks one of `files` (naming the first missing one).
 void require_model_files(const std::filesystem::path& dir, const std::vector<std::string>& files,
                          const std::string& what);
