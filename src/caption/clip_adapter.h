@@ -19,11 +19,13 @@ class ClipImageText : public ImageTextModel {
   torch::Tensor embed_frames(const torch::Tensor& pixels) override;
   // Each text as the model reads it (start + tokens + end, truncated to 77), padded per batch -> [N, D].
   torch::Tensor embed_texts(const std::vector<std::string>& texts) override;
-  // The CLIP tokens of the prefix's complete words (all but its last word, which a candidate may continue)
-  // are encoded once; every continuation runs only its own tail: the last word with the continuation, then
-  // the end token. A continuation whose full tokenisation does not start with those shared tokens (it
-  // changes the clean-up of earlier words, or the text is truncated) is encoded in full. Equal to
-  // embed_texts of the concatenations within float rounding.
+  // The CLIP tokens of the whole prefix (start + every word) run once. A continuation that starts a new
+  // word runs only its own tail after them (its tokens, then the end token); one that continues the prefix's
+  // last word changes that word's BPE, so its tail starts at that word, after the complete words (the same
+  // run, by causality). Identical tails run once; tails run in groups of equal length, without padding. A
+  // continuation whose full tokenisation begins with neither (it changes the clean-up of earlier words, or
+  // the text is truncated) is encoded in full. Equal to embed_texts of the concatenations within float
+  // rounding.
   torch::Tensor embed_continuations(const std::string& prefix, const std::vector<std::string>& continuations) override;
 
   static constexpr int64_t kImageBatch = 32;

@@ -69,6 +69,35 @@ TEST_F(AdaptersTest, ClipContinuationsEqualFull77TokenEncodings) {
   }
 }
 
+// The shared-prefix encoding with what GPT-2 candidates look like: more than one batch of them, tails that
+// repeat after CLIP's clean-up (" The", " the", " THE"), tails of very different lengths (runs of similar
+// length), byte fragments and punctuation: every row equals the full 77-token encoding of its text.
+TEST_F(AdaptersTest, ManyGpt2CandidatesEqualFull77TokenEncodings) {
+  ClipImageText image_text(clip_->model, clip_->tokenizer);
+  std::vector<std::string> continuations = {" The", " the", " THE", "s", " the", " antidisestablishmentarianism",
+                                            " x y z w v u t s r q p", "!", "...", " 1999"};
+  for (int64_t id = 0; continuations.size() < ClipImageText::kTextBatch + 100; id += 97) {
+    continuations.push_back(gpt2_->tokenizer.token_bytes(id % gpt2_->tokenizer.vocab_size()));
+  }
+  const std::string prefix = "A video of a man rid";
+  const auto got = image_text.embed_continuations(prefix, continuations);
+  ASSERT_EQ(got.size(0), static_cast<int64_t>(continuations.size()));
+  torch::NoGradGuard no_grad;
+  double worst = 0;
+  for (size_t i = 0; i < continuations.size(); ++i) {
+    auto ids = clip_->tokenizer.encode_for_model(prefix + continuations[i]);
+    ids.resize(77, 0);
+    auto full = clip_->model->encode_text(torch::tensor(ids, torch::kLong).reshape({1, 77}));
+    full = full / full.norm(2, 1, true);
+    worst = std::max(worst, (got[static_cast<int64_t>(i)] - full[0]).abs().max().item<double>());
+  }
+  EXPECT_LT(worst, 1e-5);
+  // Texts that normalise alike share one encoding; others differ.
+  EXPECT_TRUE(torch::equal(got[0], got[1]));
+  EXPECT_TRUE(torch::equal(got[0], got[2]));
+  EXPECT_GT((got[0] - got[3]).abs().max().item<double>(), 1e-3);
+}
+
 TEST_F(AdaptersTest, Gpt2LastLogitsAndCacheMatchGolden) {
   Gpt2Lm lm(gpt2_->model, gpt2_->tokenizer);
   const auto ids = npy_tensor("tiny-gpt2/input_ids_1.npy").to(torch::kLong);  // [1, 11]

@@ -123,6 +123,23 @@ TEST(Clip, PrefixAndTailsEqualFullEncoding) {
   EXPECT_GT(max_abs_diff(model->encode_text_tails(other, tail_ids, lengths), from_full), 1e-3);
 }
 
+// The first n positions of a prefix's keys and values serve as the prefix of those n tokens (causality),
+// so one run serves candidates that share all of it and those that share only its first words.
+TEST(Clip, FirstPositionsOfAPrefixAreThePrefixOfThoseTokens) {
+  ClipModel model = load_tiny();
+  torch::NoGradGuard no_grad;
+  const std::vector<int64_t> whole = {kStart, 320, 1125, 539, 320};  // "a photo of a"
+  ClipTextPrefix long_prefix = model->encode_text_prefix(torch::tensor(whole, torch::kLong));
+  ClipTextPrefix three = long_prefix.first(3);
+  EXPECT_EQ(three.length(), 3);
+  torch::Tensor tails = torch::tensor(std::vector<int64_t>{539, 2368, kEnd, 1929, kEnd, 0}, torch::kLong).reshape({2, 3});
+  torch::Tensor lengths = torch::tensor({3, 2}, torch::kLong);
+  torch::Tensor full = torch::cat({padded({kStart, 320, 1125, 539, 2368, kEnd}), padded({kStart, 320, 1125, 1929, kEnd})});
+  EXPECT_LT(max_abs_diff(model->encode_text_tails(three, tails, lengths), model->encode_text(full)), 1e-5);
+  // The whole prefix would give other embeddings for the same tails.
+  EXPECT_GT(max_abs_diff(model->encode_text_tails(long_prefix, tails, lengths), model->encode_text(full)), 1e-3);
+}
+
 TEST(Clip, TailsOfGoldenTextsEqualGoldenEmbeddings) {
   ClipModel model = load_tiny();
   torch::NoGradGuard no_grad;

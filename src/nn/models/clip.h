@@ -62,6 +62,14 @@ struct ClipTextPrefix {
   std::vector<torch::Tensor> keys;
   std::vector<torch::Tensor> values;
   int64_t length() const { return keys.empty() ? 0 : keys.front().size(2); }
+  // The prefix of its first n tokens (views, no copy): causal attention makes them equal to
+  // encode_text_prefix of those tokens alone. REQUIRES: 1 <= n <= length().
+  ClipTextPrefix first(int64_t n) const {
+    ClipTextPrefix out;
+    for (const auto& k : keys) out.keys.push_back(k.narrow(2, 0, n));
+    for (const auto& v : values) out.values.push_back(v.narrow(2, 0, n));
+    return out;
+  }
 };
 
 class ClipAttentionImpl : public torch::nn::Module {
