@@ -15,6 +15,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # model downloads, the library index, evaluation
   libcurl4-openssl-dev libcpp-httplib-dev libsqlite3-dev libstemmer-dev wordnet-base
+  # METEOR's paraphrase table is gzip-compressed
+  zlib1g-dev
   # tokenizers: Unicode categories, white space and lower case with Python's semantics
   libicu-dev
 )

@@ -101,7 +101,7 @@ MeteorStats& MeteorStats::operator+=(const MeteorStats& o) {
   reference_function_words += o.reference_function_words;
   test_total_matches += o.test_total_matches;
   reference_total_matches += o.reference_total_matches;
-  for (size_t k = 0; k < 3; ++k) {
+  for (size_t k = 0; k < kMeteorModules; ++k) {
     test_content[k] += o.test_content[k];
     reference_content[k] += o.reference_content[k];
     test_function[k] += o.test_function[k];
@@ -233,6 +233,7 @@ struct Meteor::Word {
   std::string text;
   std::string stem;
   std::vector<SynsetId> synsets;  // getSynSets + getStemSynSets
+  int paraphrase_id = -1;         // id in the paraphrase table, -1 when absent from it
   bool function_word = false;
 };
 
@@ -248,8 +249,8 @@ struct Meteor::StemmerHandle {
 };
 
 Meteor::Meteor(const std::filesystem::path& data_dir, const std::filesystem::path& wordnet_dir,
-               MeteorParams params)
-    : params_(params), stemmer_(std::make_unique<StemmerHandle>()) {
+               MeteorParams params, std::shared_ptr<const ParaphraseTable> paraphrases)
+    : params_(params), paraphrases_(std::move(paraphrases)), stemmer_(std::make_unique<StemmerHandle>()) {
   auto read = [](const std::filesystem::path& p) {
     std::error_code ec;
     if (!std::filesystem::exists(p, ec)) throw Error(ErrorCode::kNotFound, p.string() + ": no such file");
@@ -307,6 +308,7 @@ const Meteor::Word& Meteor::word(const std::string& w) const {
   if (!s) throw Error(ErrorCode::kInternal, "libstemmer: out of memory");
   info->stem.assign(reinterpret_cast<const char*>(s), sb_stemmer_length(stemmer_->stemmer.get()));
   info->synsets = wordnet_.all_synsets(w);
+  if (paraphrases_) info->paraphrase_id = paraphrases_->word_id(w);
   info->function_word = function_words_.count(w) > 0;  // words are lower case already
   return *words_.emplace(w, std::move(info)).first->second;
 }
@@ -323,50 +325,70 @@ std::shared_ptr<const Meteor::Sentence> Meteor::sentence(const std::string& line
 
 namespace {
 
+// A candidate match: reference words [start, start + length) for test words [match_start, match_start +
+// match_length). Exact, stem and synonym matches are one word each; paraphrase matches are phrases.
 struct Match {
-  int start = 0;        // reference position
-  int match_start = 0;  // test position
+  int start = 0;
+  int length = 1;
+  int match_start = 0;
+  int match_length = 1;
   int module = 0;
 };
 
 // A partial alignment of the beam search (edu.cmu.meteor.aligner.PartialAlignment).
 struct Path {
-  std::vector<int> matches;  // per reference position: index into the match list, -1 none
+  std::vector<int> matches;  // per reference position where a chosen match starts: its index, else -1
   std::vector<char> used1, used2;
   int matches1 = 0, matches2 = 0;  // weighted match counts, truncated to int as Java's int += double does
   int chunks = 0;
   int idx = 0;
   int distance = 0;
   int last_match_end = -1;
+
+  bool is_used(const Match& m) const {
+    for (int k = 0; k < m.length; ++k)
+      if (used2[m.start + k]) return true;
+    for (int k = 0; k < m.match_length; ++k)
+      if (used1[m.match_start + k]) return true;
+    return false;
+  }
+  void set_used(const Match& m) {
+    std::fill_n(used2.begin() + m.start, m.length, 1);
+    std::fill_n(used1.begin() + m.match_start, m.match_length, 1);
+  }
 };
+
+// The weights of the alignment search. MeteorScorer gives its aligner 1 for exact and 0.5 for every other module
+// ("best weights for evaluation"), whatever the scoring weights are.
+constexpr std::array<double, kMeteorModules> kSearchWeights{1.0, 0.5, 0.5, 0.5};
 
 }  // namespace
 
-// Aligner.align + MeteorScorer.getMeteorStats(Alignment) of METEOR 1.5, single-word matches only (no
-// paraphrases). Test = line 1, reference = line 2.
+// Aligner.align + MeteorScorer.getMeteorStats(Alignment) of METEOR 1.5. Test = line 1, reference = line 2.
 MeteorStats Meteor::align(const Sentence& test, const Sentence& ref) const {
   const auto& w1 = test.words;
   const auto& w2 = ref.words;
   const int n1 = static_cast<int>(w1.size()), n2 = static_cast<int>(w2.size());
 
-  // Candidate matches per reference word, in module order (exact, stem, synonym), test words in order.
+  // Candidate matches per reference start position, in module order (exact, stem, synonym, paraphrase).
   std::vector<Match> all;
   std::vector<std::vector<int>> at(n2);
   std::vector<int> cov1(n1, 0), cov2(n2, 0);
-  auto add = [&](int j, int i, int module) {
-    at[j].push_back(static_cast<int>(all.size()));
-    all.push_back({j, i, module});
-    ++cov1[i];
-    ++cov2[j];
+  auto add = [&](const Match& m) {
+    at[m.start].push_back(static_cast<int>(all.size()));
+    all.push_back(m);
+    for (int k = 0; k < m.match_length; ++k) ++cov1[m.match_start + k];
+    for (int k = 0; k < m.length; ++k) ++cov2[m.start + k];
   };
+  auto word_match = [](int j, int i, int module) { return Match{j, 1, i, 1, module}; };
   const bool identical = w1 == w2;  // then only exact matches are looked for
   for (int j = 0; j < n2; ++j)
     for (int i = 0; i < n1; ++i)
-      if (w1[i] == w2[j]) add(j, i, 0);
+      if (w1[i] == w2[j]) add(word_match(j, i, 0));
   if (!identical) {
     for (int j = 0; j < n2; ++j)
       for (int i = 0; i < n1; ++i)
-        if (w1[i] != w2[j] && w1[i]->stem == w2[j]->stem) add(j, i, 1);
+        if (w1[i] != w2[j] && w1[i]->stem == w2[j]->stem) add(word_match(j, i, 1));
     for (int j = 0; j < n2; ++j)
       for (int i = 0; i < n1; ++i) {
         if (w1[i] == w2[j]) continue;
@@ -381,8 +403,30 @@ MeteorStats Meteor::align(const Sentence& test, const Sentence& ref) const {
             break;
           }
         }
-        if (shared) add(j, i, 2);
+        if (shared) add(word_match(j, i, 2));
       }
+    if (paraphrases_) {
+      // ParaphraseMatcher: table phrases of the reference found in the test, then those of the test found in
+      // the reference; equal words are not excluded, unlike the modules above.
+      std::vector<int> ids1(n1), ids2(n2);
+      for (int i = 0; i < n1; ++i) ids1[i] = w1[i]->paraphrase_id;
+      for (int j = 0; j < n2; ++j) ids2[j] = w2[j]->paraphrase_id;
+      auto found_at = [](const std::vector<int>& words, int pos, ParaphraseTable::Phrase phrase) {
+        return pos + phrase.size() <= words.size() && std::equal(phrase.begin, phrase.end, words.begin() + pos);
+      };
+      for (int j = 0; j < n2; ++j)
+        for (const auto& [length, entry] : paraphrases_->reference_paths(ids2, j)) {
+          const ParaphraseTable::Phrase par = paraphrases_->paraphrase(entry);
+          for (int i = 0; i < n1; ++i)
+            if (found_at(ids1, i, par)) add(Match{j, length, i, static_cast<int>(par.size()), 3});
+        }
+      for (int i = 0; i < n1; ++i)
+        for (const auto& [length, entry] : paraphrases_->reference_paths(ids1, i)) {
+          const ParaphraseTable::Phrase par = paraphrases_->paraphrase(entry);
+          for (int j = 0; j < n2; ++j)
+            if (found_at(ids2, j, par)) add(Match{j, static_cast<int>(par.size()), i, length, 3});
+        }
+    }
   }
 
   // One-to-one, non-overlapping matches are fixed before the search.
@@ -393,21 +437,30 @@ MeteorStats Meteor::align(const Sentence& test, const Sentence& ref) const {
   for (int j = 0; j < n2; ++j) {
     if (at[j].size() != 1) continue;
     const Match& m = all[at[j][0]];
-    if (cov2[j] != 1 || cov1[m.match_start] != 1) continue;
+    bool overlap = false;
+    for (int k = 0; k < m.length; ++k) overlap |= cov2[m.start + k] != 1;
+    for (int k = 0; k < m.match_length; ++k) overlap |= cov1[m.match_start + k] != 1;
+    if (overlap) continue;
     start.matches[j] = at[j][0];
-    start.used2[j] = 1;
-    start.used1[m.match_start] = 1;
+    start.set_used(m);
   }
 
   // Beam search left to right over the reference (Aligner.resolve), with its quirks: the search weights are
-  // 1 for exact and 0.5 for other matches, added to int fields (so a single non-exact word adds nothing), and
-  // the distance of a chosen match is added to the path that skips it.
-  const double search_weight[3] = {1.0, 0.5, 0.5};
+  // added to int fields (so a single non-exact word adds nothing, a two-word paraphrase 1), and the distance of
+  // a chosen match is added to the path that skips it.
   auto better = [](const Path& x, const Path& y) {
     int mx = x.matches1 + x.matches2, my = y.matches1 + y.matches2;
     if (mx != my) return mx > my;
     if (x.chunks != y.chunks) return x.chunks < y.chunks;
     return x.distance < y.distance;
+  };
+  auto take = [&](Path& p, const Match& m) {
+    const double w = kSearchWeights[m.module];
+    p.matches1 = static_cast<int>(p.matches1 + m.match_length * w);
+    p.matches2 = static_cast<int>(p.matches2 + m.length * w);
+    if (p.last_match_end != -1 && m.match_start != p.last_match_end) ++p.chunks;
+    p.idx = m.start + m.length;
+    p.last_match_end = m.match_start + m.match_length;
   };
   std::vector<Path> paths, next{start};
   for (int current = 0; current <= n2; ++current) {
@@ -427,12 +480,7 @@ MeteorStats Meteor::align(const Sentence& test, const Sentence& ref) const {
           next.push_back(std::move(path));
         } else if (path.matches[path.idx] != -1) {
           const Match& m = all[path.matches[path.idx]];
-          const double w = search_weight[m.module];
-          path.matches1 = static_cast<int>(path.matches1 + w);
-          path.matches2 = static_cast<int>(path.matches2 + w);
-          if (path.last_match_end != -1 && m.match_start != path.last_match_end) ++path.chunks;
-          path.idx = m.start + 1;
-          path.last_match_end = m.match_start + 1;
+          take(path, m);
           path.distance += std::abs(m.start - m.match_start);
           next.push_back(std::move(path));
         }
@@ -440,17 +488,11 @@ MeteorStats Meteor::align(const Sentence& test, const Sentence& ref) const {
       }
       for (int k : at[current]) {
         const Match& m = all[k];
-        if (path.used2[m.start] || path.used1[m.match_start]) continue;
+        if (path.is_used(m)) continue;
         Path p = path;
-        p.used2[m.start] = 1;
-        p.used1[m.match_start] = 1;
+        p.set_used(m);
         p.matches[current] = k;
-        const double w = search_weight[m.module];
-        p.matches1 = static_cast<int>(p.matches1 + w);
-        p.matches2 = static_cast<int>(p.matches2 + w);
-        if (p.last_match_end != -1 && m.match_start != p.last_match_end) ++p.chunks;
-        p.idx = m.start + 1;
-        p.last_match_end = m.match_start + 1;
+        take(p, m);
         path.distance += std::abs(m.start - m.match_start);
         next.push_back(std::move(p));
       }
@@ -472,24 +514,28 @@ MeteorStats Meteor::align(const Sentence& test, const Sentence& ref) const {
   for (const Word* w : w1) st.test_function_words += w->function_word;
   for (const Word* w : w2) st.reference_function_words += w->function_word;
   int chunks = 0, last_match_end = -1;
-  for (int j = 0; j < n2; ++j) {
+  for (int j = 0; j < n2;) {
     const int k = best.matches[j];
     if (k == -1) {
       if (last_match_end != -1) {
         ++chunks;
         last_match_end = -1;
       }
+      ++j;
       continue;
     }
     const Match& m = all[k];
-    (w1[m.match_start]->function_word ? st.test_function : st.test_content)[m.module] += 1;
-    (w2[m.start]->function_word ? st.reference_function : st.reference_content)[m.module] += 1;
+    for (int t = 0; t < m.match_length; ++t)
+      (w1[m.match_start + t]->function_word ? st.test_function : st.test_content)[m.module] += 1;
+    for (int t = 0; t < m.length; ++t)
+      (w2[m.start + t]->function_word ? st.reference_function : st.reference_content)[m.module] += 1;
     if (last_match_end != -1 && m.match_start != last_match_end) ++chunks;
-    last_match_end = m.match_start + 1;
+    last_match_end = m.match_start + m.match_length;
+    j = m.start + m.length;
   }
   if (last_match_end != -1) ++chunks;
   st.chunks = chunks;
-  for (size_t k = 0; k < 3; ++k) {
+  for (size_t k = 0; k < kMeteorModules; ++k) {
     st.test_total_matches += st.test_content[k] + st.test_function[k];
     st.reference_total_matches += st.reference_content[k] + st.reference_function[k];
   }
@@ -504,10 +550,11 @@ double Meteor::score(const MeteorStats& s) const {
   const double ref_len =
       delta * (s.reference_length - s.reference_function_words) + (1.0 - delta) * s.reference_function_words;
   double test_matches = 0, ref_matches = 0;
-  for (size_t k = 0; k < 3; ++k) test_matches += s.test_content[k] * params_.module_weights[k] * delta;
-  for (size_t k = 0; k < 3; ++k) ref_matches += s.reference_content[k] * params_.module_weights[k] * delta;
-  for (size_t k = 0; k < 3; ++k) test_matches += s.test_function[k] * params_.module_weights[k] * (1.0 - delta);
-  for (size_t k = 0; k < 3; ++k)
+  for (size_t k = 0; k < kMeteorModules; ++k) test_matches += s.test_content[k] * params_.module_weights[k] * delta;
+  for (size_t k = 0; k < kMeteorModules; ++k) ref_matches += s.reference_content[k] * params_.module_weights[k] * delta;
+  for (size_t k = 0; k < kMeteorModules; ++k)
+    test_matches += s.test_function[k] * params_.module_weights[k] * (1.0 - delta);
+  for (size_t k = 0; k < kMeteorModules; ++k)
     ref_matches += s.reference_function[k] * params_.module_weights[k] * (1.0 - delta);
   const double precision = test_matches / test_len;
   const double recall = ref_matches / ref_len;

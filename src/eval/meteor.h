@@ -1,4 +1,5 @@
-// METEOR 1.5 (English; exact, stem and synonym modules) as the official caption scorers run meteor-1.5.jar.
+// METEOR 1.5 (English; exact, stem, synonym and, given its table, paraphrase modules) as the official caption
+// scorers run meteor-1.5.jar.
 #pragma once
 
 #include <array>
@@ -12,17 +13,19 @@
 #include <utility>
 #include <vector>
 
+#include "eval/paraphrase.h"
 #include "eval/wordnet.h"
 
 namespace vidscribe::eval {
 
 // METEOR's sufficient statistics of one (test, reference) pair, or their sum over many pairs. Word counts.
-// Index k of the per-module arrays: 0 exact, 1 stem, 2 synonym.
+// Index k of the per-module arrays: 0 exact, 1 stem, 2 synonym, 3 paraphrase.
+constexpr size_t kMeteorModules = 4;
 struct MeteorStats {
   double test_length = 0, reference_length = 0;
   double test_function_words = 0, reference_function_words = 0;
   double test_total_matches = 0, reference_total_matches = 0;
-  std::array<double, 3> test_content{}, reference_content{}, test_function{}, reference_function{};
+  std::array<double, kMeteorModules> test_content{}, reference_content{}, test_function{}, reference_function{};
   double chunks = 0;
   double test_word_matches = 0, reference_word_matches = 0;
 
@@ -35,7 +38,7 @@ struct MeteorParams {
   double beta = 0.2;    // fragmentation penalty exponent
   double gamma = 0.6;   // fragmentation penalty weight
   double delta = 0.75;  // content (delta) vs function word (1 - delta) weight
-  std::array<double, 3> module_weights{1.0, 0.6, 0.8};  // exact, stem, synonym
+  std::array<double, kMeteorModules> module_weights{1.0, 0.6, 0.8, 0.6};  // exact, stem, synonym, paraphrase
   int beam_size = 40;
 };
 
@@ -52,9 +55,11 @@ std::string meteor_normalize(std::string_view line, const std::unordered_map<std
 // A METEOR scorer. Thread safety: all const methods may be called from several threads at once.
 class Meteor {
  public:
-  // Loads the word lists from `data_dir` and WordNet from `wordnet_dir`. Throws vidscribe::Error.
-  Meteor(const std::filesystem::path& data_dir, const std::filesystem::path& wordnet_dir,
-         MeteorParams params = {});
+  // Loads the word lists from `data_dir` and WordNet from `wordnet_dir`. With `paraphrases` the paraphrase
+  // module runs too (meteor-1.5.jar with its paraphrase-en.gz); without, the three other modules only (the jar
+  // without the table). Throws vidscribe::Error.
+  Meteor(const std::filesystem::path& data_dir, const std::filesystem::path& wordnet_dir, MeteorParams params = {},
+         std::shared_ptr<const ParaphraseTable> paraphrases = nullptr);
   ~Meteor();
   Meteor(const Meteor&) = delete;
   Meteor& operator=(const Meteor&) = delete;
@@ -74,6 +79,7 @@ class Meteor {
   double sentence_score(const std::string& hypothesis, const std::string& reference) const;
 
   const WordNet& wordnet() const { return wordnet_; }
+  bool has_paraphrases() const { return paraphrases_ != nullptr; }
   // The Snowball English stem of a word (libstemmer).
   std::string stem(const std::string& word) const;
 
@@ -88,6 +94,7 @@ class Meteor {
   std::unordered_set<std::string> function_words_;
   std::unordered_map<std::string, int> prefixes_;  // 1 any, 2 numeric only
   WordNet wordnet_;
+  std::shared_ptr<const ParaphraseTable> paraphrases_;
   struct StemmerHandle;
   std::unique_ptr<StemmerHandle> stemmer_;
   mutable std::mutex mutex_;  // guards the caches and the stemmer
