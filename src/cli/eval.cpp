@@ -26,7 +26,7 @@ struct EvalOptions {
   bool soda = false;                                  // --soda: also SODA_c (fujiso/SODA v1.1)
   bool soda_multi_reference = false;                  // --soda-multi-reference: best reference file per video
   bool no_meteor = false;                             // --no-meteor: skip METEOR (and SODA_c)
-  std::string meteor_paraphrase;                      // --meteor-paraphrase: paraphrase-en.gz (not supported yet)
+  std::string meteor_paraphrase;                      // --meteor-paraphrase: METEOR's paraphrase-en.gz (default none)
 };
 
 void run_eval(const EvalOptions& o) {
@@ -34,14 +34,22 @@ void run_eval(const EvalOptions& o) {
   for (const auto& f : o.references) refs.push_back(eval::load_references(f));
   eval::Submission sub = eval::load_submission(o.predictions, o.max_proposals);
 
-  if (!o.meteor_paraphrase.empty())
-    throw Error(ErrorCode::kInvalidArgument,
-                "--meteor-paraphrase: METEOR's paraphrase module is not supported yet; without the flag, METEOR "
-                "and SODA_c use the exact, stem and synonym modules (labelled \"no paraphrase\")");
   if ((o.soda || o.soda_multi_reference) && o.no_meteor) throw Error(ErrorCode::kInvalidArgument, "--soda needs METEOR; drop --no-meteor");
+  if (!o.meteor_paraphrase.empty() && o.no_meteor)
+    throw Error(ErrorCode::kInvalidArgument, "--meteor-paraphrase is for METEOR; drop --no-meteor");
   std::unique_ptr<eval::Meteor> meteor;
-  if (!o.no_meteor)
-    meteor = std::make_unique<eval::Meteor>(eval::find_meteor_data_dir(), eval::WordNet::default_dir());
+  if (!o.no_meteor) {
+    std::shared_ptr<const eval::ParaphraseTable> paraphrases;
+    if (!o.meteor_paraphrase.empty()) {
+      util::debug("reading the paraphrase table " + o.meteor_paraphrase);
+      paraphrases = std::make_shared<const eval::ParaphraseTable>(eval::ParaphraseTable::load(o.meteor_paraphrase));
+      util::debug(std::to_string(paraphrases->n_entries()) + " paraphrase entries");
+    }
+    meteor = std::make_unique<eval::Meteor>(eval::find_meteor_data_dir(), eval::WordNet::default_dir(),
+                                            eval::MeteorParams{}, paraphrases);
+  }
+  // Without the table METEOR runs the exact, stem and synonym modules only; say so next to the numbers.
+  const std::string modules = o.meteor_paraphrase.empty() ? "no paraphrase" : "";
 
   eval::EvalOptions opt;
   opt.tious = o.tious;
@@ -62,7 +70,7 @@ void run_eval(const EvalOptions& o) {
 
   eval::ReportInfo info;
   info.profile = o.profile;
-  info.meteor_label = "METEOR (no paraphrase)";
+  info.meteor_label = modules.empty() ? "METEOR" : "METEOR (" + modules + ")";
   if (o.soda || o.soda_multi_reference) {
     eval::SodaOptions so;
     so.multi_reference = o.soda_multi_reference;
@@ -72,7 +80,9 @@ void run_eval(const EvalOptions& o) {
     info.soda_precision = soda.precision;
     info.soda_recall = soda.recall;
     info.soda_f1 = soda.f1;
-    info.soda_label = std::string("SODA_c (no paraphrase") + (o.soda_multi_reference ? ", multi-reference)" : ")");
+    std::string notes = modules;
+    if (o.soda_multi_reference) notes += notes.empty() ? "multi-reference" : ", multi-reference";
+    info.soda_label = notes.empty() ? "SODA_c" : "SODA_c (" + notes + ")";
   }
   if (o.json) std::cout << eval::to_json(result, info).dump(1) << std::endl;
   else std::cout << eval::format_table(result, info);
@@ -109,7 +119,8 @@ Runner setup_eval(CLI::App& app) {
                 "SODA_c per reference file, keeping each video's best F1 (soda.py --multi_reference); implies --soda");
   sub->add_flag("--no-meteor", o->no_meteor, "Skip METEOR (no WordNet or word lists needed)");
   sub->add_option("--meteor-paraphrase", o->meteor_paraphrase,
-                  "METEOR's paraphrase table (paraphrase-en.gz); not supported yet")
+                  "METEOR 1.5's paraphrase table (paraphrase-en.gz from its release) for METEOR's fourth "
+                  "module; without it METEOR and SODA_c are labelled \"no paraphrase\"")
       ->check(CLI::ExistingFile);
   return [o] { run_eval(*o); };
 }

@@ -71,14 +71,47 @@ TEST(EvalCli, MeteorAndSodaAreLabelledNoParaphrase) {
       << table.out;
 }
 
-TEST(EvalCli, ParaphraseTableIsNotSupportedYet) {
+TEST(EvalCli, ParaphraseTableAddsMatchesAndDropsTheLabel) {
+  // Made-up words, so only the planted table relates "quux" and "blix flam".
+  TempDir dir;
+  const std::string ref = (dir / "ref.json").string(), pred = (dir / "pred.json").string();
+  const std::string table = (dir / "paraphrase-en.gz").string();
+  run_command("printf '{\"v\": {\"duration\": 10, \"timestamps\": [[0, 5]], \"sentences\": [\"a zorp quux "
+              "here\"]}}' > " + shell_quote(ref));
+  run_command("printf '{\"version\": \"1\", \"external_data\": {}, \"results\": {\"v\": [{\"sentence\": "
+              "\"a zorp blix flam here\", \"timestamp\": [0, 5]}]}}' > " + shell_quote(pred));
+  run_command("printf '0.2\\nquux\\nblix flam\\n' | gzip > " + shell_quote(table));
+  const std::string args = "eval --json --soda --tiou 0.5 --references " + shell_quote(ref) + " --predictions " +
+                           shell_quote(pred);
+  RunResult plain = run_vidscribe(args);
+  RunResult para = run_vidscribe(args + " --meteor-paraphrase " + shell_quote(table));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(para.exit_code, 0) << para.err;
+  auto a = nlohmann::json::parse(plain.out), b = nlohmann::json::parse(para.out);
+  EXPECT_EQ(a.at("labels").at("METEOR"), "METEOR (no paraphrase)");
+  EXPECT_EQ(b.at("labels").at("METEOR"), "METEOR");
+  EXPECT_EQ(b.at("soda_c").at("label"), "SODA_c");
+  // All five test words and four reference words matched in one chunk ("a" is a function word, the phrase
+  // weighs 0.6): METEOR is Fmean with no fragmentation penalty.
+  const double p = (0.75 * (2 + 0.6 * 2) + 0.25) / (0.75 * 4 + 0.25);
+  const double r = (0.75 * (2 + 0.6 * 1) + 0.25) / (0.75 * 3 + 0.25);
+  EXPECT_NEAR(b.at("metrics").at("METEOR").at("average").get<double>(), 1.0 / (0.15 / p + 0.85 / r), 1e-12);
+  EXPECT_LT(a.at("metrics").at("METEOR").at("average").get<double>(),
+            b.at("metrics").at("METEOR").at("average").get<double>() - 0.1);
+  EXPECT_GT(b.at("soda_c").at("f1").get<double>(), a.at("soda_c").at("f1").get<double>());
+}
+
+TEST(EvalCli, BadParaphraseTableFailsWithOneClearLine) {
   if (!std::filesystem::exists(shared_dir() / "evaldata")) GTEST_SKIP();
   TempDir dir;
   std::string table = (dir / "paraphrase-en.gz").string();
   run_command("printf 'x' > " + shell_quote(table));
   RunResult r = run_vidscribe(tiny_args() + " --meteor-paraphrase " + shell_quote(table));
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("not supported yet"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("line 1 is not a probability"), std::string::npos) << r.err;
+  r = run_vidscribe(tiny_args() + " --no-meteor --meteor-paraphrase " + shell_quote(table));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("drop --no-meteor"), std::string::npos) << r.err;
 }
 
 TEST(EvalCli, NoMeteorDropsTheColumn) {
