@@ -7,47 +7,62 @@
 #include <cstdlib>
 #include <regex>
 
+#include "text/unicode.h"
 #include "util/fs.h"
 #include "vidscribe/error.h"
 
 namespace vidscribe::eval {
 namespace {
 
-// Character classes of the normaliser on ASCII (Java: alpha, alnum, \p{Digit}, \p{Lower}, \s).
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
-bool is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c); }
-bool is_java_space(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+// Character classes of METEOR's Normalizer, on code points (java.util.regex without UNICODE_CHARACTER_CLASS:
+// \p{Digit}, \p{Lower} and \s are ASCII; its "alpha" is an explicit list of Latin and Cyrillic ranges).
+bool is_digit(char32_t c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xD6) || (c >= 0xD8 && c <= 0xF6) ||
+         (c >= 0xF8 && c <= 0x17E) || c == 0x178 || (c >= 0x400 && c <= 0x527) || (c >= 0xA640 && c <= 0xA66E) ||
+         (c >= 0xA67E && c <= 0xA697) || (c >= 0x1D00 && c <= 0x1D7F);
 }
-bool is_tokenizer_delim(unsigned char c) {  // java.util.StringTokenizer's default delimiters
+bool is_alnum(char32_t c) { return is_digit(c) || is_alpha(c); }
+bool is_java_space(char32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r'; }
+bool is_tokenizer_delim(char32_t c) {  // java.util.StringTokenizer's default delimiters
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+// The Normalizer's last step folds runs of these (Unicode space separators) into one space.
+bool is_unicode_space(char32_t c) {
+  return c == 0x20 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
 // String.replace(literal, literal): every non-overlapping occurrence, left to right.
-std::string replace_all(std::string s, std::string_view from, std::string_view to) {
-  if (s.find(from) == std::string::npos) return s;
-  std::string out;
+template <typename Str, typename View>
+Str replace_all_impl(Str s, View from, View to) {
+  if (s.find(from) == Str::npos) return s;
+  Str out;
   size_t pos = 0;
-  for (size_t hit; (hit = s.find(from, pos)) != std::string::npos; pos = hit + from.size()) {
+  for (size_t hit; (hit = s.find(from, pos)) != Str::npos; pos = hit + from.size()) {
     out.append(s, pos, hit - pos);
     out.append(to);
   }
-  out.append(s, pos, std::string::npos);
+  out.append(s, pos, Str::npos);
   return out;
+}
+std::string replace_all(std::string s, std::string_view from, std::string_view to) {
+  return replace_all_impl<std::string, std::string_view>(std::move(s), from, to);
+}
+std::u32string replace_all(std::u32string s, std::u32string_view from, std::u32string_view to) {
+  return replace_all_impl<std::u32string, std::u32string_view>(std::move(s), from, to);
 }
 
 // Matcher.replaceAll of a three-character pattern ([a])<mid>([b]) -> a + middle + b, matches found left to
 // right without overlap (as java.util.regex does).
 template <typename A, typename B>
-std::string replace3(const std::string& s, char mid, A first, B last, std::string_view middle) {
-  if (s.find(mid) == std::string::npos) return s;
-  std::string out;
+std::u32string replace3(const std::u32string& s, char32_t mid, A first, B last, std::u32string_view middle) {
+  if (s.find(mid) == std::u32string::npos) return s;
+  std::u32string out;
   out.reserve(s.size() + 8);
   size_t i = 0;
   while (i < s.size()) {
-    if (i + 2 < s.size() && s[i + 1] == mid && first(static_cast<unsigned char>(s[i])) &&
-        last(static_cast<unsigned char>(s[i + 2]))) {
+    if (i + 2 < s.size() && s[i + 1] == mid && first(s[i]) && last(s[i + 2])) {
       out += s[i];
       out.append(middle);
       out += s[i + 2];
@@ -59,18 +74,22 @@ std::string replace3(const std::string& s, char mid, A first, B last, std::strin
   return out;
 }
 
-std::vector<std::string> tokenize(const std::string& s) {
-  std::vector<std::string> out;
+template <typename Str>
+std::vector<Str> tokenize_java(const Str& s) {
+  std::vector<Str> out;
   size_t i = 0;
   while (i < s.size()) {
-    while (i < s.size() && is_tokenizer_delim(static_cast<unsigned char>(s[i]))) ++i;
+    // Bytes >= 0x80 of UTF-8 text become values far above ASCII: never delimiters.
+    while (i < s.size() && is_tokenizer_delim(static_cast<char32_t>(s[i]))) ++i;
     size_t j = i;
-    while (j < s.size() && !is_tokenizer_delim(static_cast<unsigned char>(s[j]))) ++j;
+    while (j < s.size() && !is_tokenizer_delim(static_cast<char32_t>(s[j]))) ++j;
     if (j > i) out.emplace_back(s, i, j - i);
     i = j;
   }
   return out;
 }
+
+std::vector<std::string> tokenize(const std::string& s) { return tokenize_java(s); }
 
 std::string java_trim(const std::string& s) {
   size_t b = 0, e = s.size();
@@ -107,7 +126,11 @@ MeteorStats& MeteorStats::operator+=(const MeteorStats& o) {
     test_function[k] += o.test_function[k];
     reference_function[k] += o.reference_function[k];
   }
-  chunks += o.chunks;
+  // METEOR's MeteorStats.addStats: an item matched perfectly (every word, one chunk) adds no chunk, so it
+  // does not fragment the sum.
+  const bool perfect = o.test_total_matches == o.test_length && o.reference_total_matches == o.reference_length &&
+                       o.chunks == 1;
+  if (!perfect) chunks += o.chunks;
   test_word_matches += o.test_word_matches;
   reference_word_matches += o.reference_word_matches;
   return *this;
@@ -141,91 +164,122 @@ std::filesystem::path find_meteor_data_dir() {
 }
 
 std::string meteor_normalize(std::string_view line, const std::unordered_map<std::string, int>& prefixes) {
-  std::string s;
-  s.reserve(line.size() * 2 + 2);
-  // Wrap in spaces; separate every character that is not alphanumeric, space, . ' ` , or -.
-  s += ' ';
-  for (unsigned char c : line) {
-    if (is_alnum(c) || is_java_space(c) || c == '.' || c == '\'' || c == '`' || c == ',' || c == '-') {
-      s += static_cast<char>(c);
+  // Java works on the decoded line (UTF-16; code points here).
+  const std::u32string in = text::decode_utf8(line);
+  std::u32string s;
+  s.reserve(in.size() * 2 + 2);
+  // Wrap in spaces; separate every character that is not alphanumeric, ASCII space, . ' ` , - or a single
+  // curly quote.
+  s += U' ';
+  for (char32_t c : in) {
+    if (is_alnum(c) || is_java_space(c) || c == '.' || c == '\'' || c == '`' || c == ',' || c == '-' ||
+        c == 0x2018 || c == 0x2019) {
+      s += c;
     } else {
-      s += ' ';
-      s += static_cast<char>(c);
-      s += ' ';
+      s += U' ';
+      s += c;
+      s += U' ';
     }
   }
-  s += ' ';
-  // Escape runs of dots.
-  const bool multi_dot = s.find("..") != std::string::npos;
+  s += U' ';
+  // Escape runs of dots (ASCII patterns: done on UTF-8 with std::regex, which gives the same result).
+  const bool multi_dot = s.find(U"..") != std::u32string::npos;
   if (multi_dot) {
     static const std::regex r_multi_dot(R"(\.([\.]+))");
     static const std::regex r_multi_dot2(R"(DOTMULTI\.([^\.]))");
-    s = std::regex_replace(s, r_multi_dot, " DOTMULTI$1");
-    while (s.find("DOTMULTI.") != std::string::npos) {
-      s = std::regex_replace(s, r_multi_dot2, "DOTDOTMULTI $1");
-      s = replace_all(s, "DOTMULTI.", "DOTDOTMULTI");
+    std::string u = std::regex_replace(text::encode_utf8(s), r_multi_dot, " DOTMULTI$1");
+    while (u.find("DOTMULTI.") != std::string::npos) {
+      u = std::regex_replace(u, r_multi_dot2, "DOTDOTMULTI $1");
+      u = replace_all(u, "DOTMULTI.", "DOTDOTMULTI");
     }
+    s = text::decode_utf8(u);
   }
   // Commas, except inside numbers.
-  auto digit = [](unsigned char c) { return is_digit(c); };
-  auto non_digit = [](unsigned char c) { return !is_digit(c); };
-  s = replace3(s, ',', non_digit, non_digit, " , ");
-  s = replace3(s, ',', digit, non_digit, " , ");
-  s = replace3(s, ',', non_digit, digit, " , ");
+  auto digit = [](char32_t c) { return is_digit(c); };
+  auto non_digit = [](char32_t c) { return !is_digit(c); };
+  s = replace3(s, ',', non_digit, non_digit, U" , ");
+  s = replace3(s, ',', digit, non_digit, U" , ");
+  s = replace3(s, ',', non_digit, digit, U" , ");
   // Quotes and dashes.
-  std::replace(s.begin(), s.end(), '`', '\'');
-  s = replace_all(s, "''", " \" ");
-  s = replace_all(s, "--", "-");
-  auto alnum_or_dot = [](unsigned char c) { return is_alnum(c) || c == '.'; };
-  auto alnum = [](unsigned char c) { return is_alnum(c); };
-  s = replace3(s, '-', alnum_or_dot, alnum, " ");
+  for (char32_t& c : s)
+    if (c == '`' || c == 0x2018 || c == 0x2019) c = '\'';
+  {
+    std::u32string q;
+    q.reserve(s.size() + 8);
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == 0x201C || s[i] == 0x201D) {
+        q += U" \" ";
+      } else if (s[i] == '\'' && i + 1 < s.size() && s[i + 1] == '\'') {
+        q += U" \" ";
+        ++i;
+      } else {
+        q += s[i];
+      }
+    }
+    s = std::move(q);
+  }
+  s = replace_all(s, U"\u2013", U"-");
+  s = replace_all(s, U"--", U"-");
+  auto alnum_or_dot = [](char32_t c) { return is_alnum(c) || c == '.'; };
+  auto alnum = [](char32_t c) { return is_alnum(c); };
+  s = replace3(s, '-', alnum_or_dot, alnum, U" ");
   // English contractions split to the right.
-  auto alpha = [](unsigned char c) { return is_alpha(c); };
-  auto non_alpha = [](unsigned char c) { return !is_alpha(c); };
-  auto non_alnum = [](unsigned char c) { return !is_alpha(c) && !is_digit(c); };
-  auto letter_s = [](unsigned char c) { return c == 's'; };
-  s = replace3(s, '\'', non_alpha, non_alpha, " ' ");
-  s = replace3(s, '\'', non_alnum, alpha, " ' ");
-  s = replace3(s, '\'', alpha, non_alpha, " ' ");
-  s = replace3(s, '\'', alpha, alpha, " '");
-  s = replace3(s, '\'', digit, letter_s, " '");
+  auto alpha = [](char32_t c) { return is_alpha(c); };
+  auto non_alpha = [](char32_t c) { return !is_alpha(c); };
+  auto non_alnum = [](char32_t c) { return !is_alpha(c) && !is_digit(c); };
+  auto letter_s = [](char32_t c) { return c == 's'; };
+  s = replace3(s, '\'', non_alpha, non_alpha, U" ' ");
+  s = replace3(s, '\'', non_alnum, alpha, U" ' ");
+  s = replace3(s, '\'', alpha, non_alpha, U" ' ");
+  s = replace3(s, '\'', alpha, alpha, U" '");
+  s = replace3(s, '\'', digit, letter_s, U" '");
   // Words with a final dot: keep it for non-breaking prefixes and before lower-case words, drop the dots of
   // dotted abbreviations (u.s. -> us), split it off otherwise.
-  const std::vector<std::string> words = tokenize(s);
-  std::string out;
+  const std::vector<std::u32string> words = tokenize_java(s);
+  std::u32string out;
   out.reserve(s.size());
   for (size_t i = 0; i < words.size(); ++i) {
-    const std::string& w = words[i];
+    const std::u32string& w = words[i];
     const bool has_next = i + 1 < words.size();
     if (w.size() > 1 && w.back() == '.') {
-      const std::string pre = w.substr(0, w.size() - 1);
-      auto it = prefixes.find(pre);
+      const std::u32string pre = w.substr(0, w.size() - 1);
+      auto it = prefixes.find(text::encode_utf8(pre));
       const int type = it == prefixes.end() ? 0 : it->second;
-      if (pre.find('.') != std::string::npos &&
-          std::any_of(pre.begin(), pre.end(), [](unsigned char c) { return is_alpha(c); })) {
-        for (char c : w)
+      if (pre.find('.') != std::u32string::npos && std::any_of(pre.begin(), pre.end(), alpha)) {
+        for (char32_t c : w)
           if (c != '.') out += c;
       } else if (type == 1 || (has_next && words[i + 1][0] >= 'a' && words[i + 1][0] <= 'z')) {
         out += w;
-      } else if (type == 2 && has_next && is_digit(static_cast<unsigned char>(words[i + 1][0]))) {
+      } else if (type == 2 && has_next && is_digit(words[i + 1][0])) {
         out += w;
       } else {
         out += pre;
-        out += " .";
+        out += U" .";
       }
     } else {
       out += w;
     }
-    out += ' ';
+    out += U' ';
   }
   if (multi_dot) {
-    while (out.find("DOTDOTMULTI") != std::string::npos) out = replace_all(out, "DOTDOTMULTI", "DOTMULTI.");
-    out = replace_all(out, "DOTMULTI", ".");
+    while (out.find(U"DOTDOTMULTI") != std::u32string::npos) out = replace_all(out, U"DOTDOTMULTI", U"DOTMULTI.");
+    out = replace_all(out, U"DOTMULTI", U".");
   }
-  out = java_trim(out);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
+  // Runs of Unicode spaces become one space; String.trim(); then MeteorScorer's toLowerCase().
+  std::u32string folded;
+  folded.reserve(out.size());
+  for (size_t i = 0; i < out.size();) {
+    if (is_unicode_space(out[i])) {
+      folded += U' ';
+      while (i < out.size() && is_unicode_space(out[i])) ++i;
+    } else {
+      folded += out[i++];
+    }
+  }
+  size_t b = 0, e = folded.size();
+  while (b < e && folded[b] <= U' ') ++b;
+  while (e > b && folded[e - 1] <= U' ') --e;
+  return text::encode_utf8(text::to_lower(std::u32string_view(folded).substr(b, e - b)));
 }
 
 // One distinct word with what the matchers compare.

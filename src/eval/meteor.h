@@ -29,6 +29,8 @@ struct MeteorStats {
   double chunks = 0;
   double test_word_matches = 0, reference_word_matches = 0;
 
+  // Sums statistics as METEOR's EVAL does (MeteorStats.addStats), with its one rule beyond a plain sum: the
+  // chunk of an item matched perfectly (every word of both sides, in one chunk) is not added.
   MeteorStats& operator+=(const MeteorStats& o);
 };
 
@@ -48,8 +50,9 @@ struct MeteorParams {
 std::filesystem::path find_meteor_data_dir();
 
 // METEOR's line normaliser (-norm: Normalizer.normalizeLine for English, punctuation kept) followed by
-// lower-casing. Input is ASCII (the scorers replace other characters by spaces first); bytes >= 0x80 are
-// treated as letters.
+// lower-casing, on UTF-8 text (ill-formed bytes become U+FFFD): Java's character classes (its Latin and Cyrillic
+// letter ranges, ASCII digits and white space), curly quotes and en dashes folded, Unicode space separators
+// (the no-break space PTBTokenizer puts in "7 1/2") made spaces, Java's full lower-case mapping.
 std::string meteor_normalize(std::string_view line, const std::unordered_map<std::string, int>& prefixes);
 
 // A METEOR scorer. Thread safety: all const methods may be called from several threads at once.

@@ -18,10 +18,9 @@ const Meteor& meteor() {
   return m;
 }
 
-// The issue asks for 1e-4. Measured differences (official minus ours): 2018 at most 6.7e-5, 2021 at most
-// 1.01e-4 (tIoU 0.7), both from a few sentences where libstemmer's current Snowball English stemmer or the
-// normaliser differs from METEOR 1.5's bundled Java stemmer. The 2021 case is checked at 1.5e-4.
-void check_profile(Profile profile, const char* key, double tol) {
+// The official numbers were produced without METEOR's paraphrase table; with the three other modules vidscribe
+// reproduces them to the last bits (measured: within 4e-16), so they are compared like the exact metrics.
+void check_profile(Profile profile, const char* key) {
   if (!std::filesystem::exists(evaldata())) GTEST_SKIP();
   const auto all = nlohmann::json::parse(testing::slurp(evaldata() / "expected/official_scorer_outputs.json"));
   const auto& want = all.at("val2_as_pred__vs__val_1").at(key);
@@ -32,13 +31,13 @@ void check_profile(Profile profile, const char* key, double tol) {
   auto got = evaluate({load_references(evaldata() / "anet/val_1.json")},
                       load_submission(evaldata() / "predictions/val2_as_pred.json"), opt);
   for (size_t t = 0; t < got.tious.size(); ++t)
-    EXPECT_NEAR(got.per_tiou.at("METEOR")[t], want.at("per_tiou").at("METEOR")[t].get<double>(), tol)
+    EXPECT_NEAR(got.per_tiou.at("METEOR")[t], want.at("per_tiou").at("METEOR")[t].get<double>(), 1e-9)
         << "tIoU " << got.tious[t];
-  EXPECT_NEAR(got.average.at("METEOR"), want.at("avg_over_tious").at("METEOR").get<double>(), 1e-4);
+  EXPECT_NEAR(got.average.at("METEOR"), want.at("avg_over_tious").at("METEOR").get<double>(), 1e-9);
 }
 
-TEST(MeteorParitySlow, Val2AsPredictions2018) { check_profile(Profile::k2018, "2018", 1e-4); }
-TEST(MeteorParitySlow, Val2AsPredictions2021) { check_profile(Profile::k2021, "2021", 1.5e-4); }
+TEST(MeteorParitySlow, Val2AsPredictions2018) { check_profile(Profile::k2018, "2018"); }
+TEST(MeteorParitySlow, Val2AsPredictions2021) { check_profile(Profile::k2021, "2021"); }
 
 TEST(SodaParitySlow, Val2AsPredictions) {
   if (!std::filesystem::exists(evaldata())) GTEST_SKIP();
@@ -47,9 +46,9 @@ TEST(SodaParitySlow, Val2AsPredictions) {
       all.at("SODA_c (fujiso/SODA@9cb3e2c, METEOR base without paraphrase) [P,R,F1]").at("val2_as_pred vs val_1, soda.py default");
   SodaResult got = soda_c({load_references(evaldata() / "anet/val_1.json")},
                           load_submission(evaldata() / "predictions/val2_as_pred.json"), meteor());
-  EXPECT_NEAR(got.precision, want[0].get<double>(), 1e-4);
-  EXPECT_NEAR(got.recall, want[1].get<double>(), 1e-4);
-  EXPECT_NEAR(got.f1, want[2].get<double>(), 1e-4);
+  EXPECT_NEAR(got.precision, want[0].get<double>(), 1e-9);
+  EXPECT_NEAR(got.recall, want[1].get<double>(), 1e-9);
+  EXPECT_NEAR(got.f1, want[2].get<double>(), 1e-9);
 }
 
 }  // namespace
