@@ -293,6 +293,10 @@ struct Meteor::Word {
 
 struct Meteor::Sentence {
   std::vector<const Word*> words;  // equal words share one Word
+  // With a paraphrase table: the word ids, and per start position the table's (length, entry) pairs whose
+  // reference phrase starts there (ParaphraseTable::reference_paths), found once per sentence.
+  std::vector<int> paraphrase_ids;
+  std::vector<std::vector<std::pair<int, int>>> paraphrase_paths;
 };
 
 struct Meteor::StemmerHandle {
@@ -373,6 +377,11 @@ std::shared_ptr<const Meteor::Sentence> Meteor::sentence(const std::string& line
   if (it != sentences_.end()) return it->second;
   auto s = std::make_shared<Sentence>();
   for (const auto& w : tokenize(meteor_normalize(line, prefixes_))) s->words.push_back(&word(w));
+  if (paraphrases_) {
+    for (const Word* w : s->words) s->paraphrase_ids.push_back(w->paraphrase_id);
+    for (size_t i = 0; i < s->words.size(); ++i)
+      s->paraphrase_paths.push_back(paraphrases_->reference_paths(s->paraphrase_ids, i));
+  }
   sentences_.emplace(line, s);
   return s;
 }
@@ -462,20 +471,19 @@ MeteorStats Meteor::align(const Sentence& test, const Sentence& ref) const {
     if (paraphrases_) {
       // ParaphraseMatcher: table phrases of the reference found in the test, then those of the test found in
       // the reference; equal words are not excluded, unlike the modules above.
-      std::vector<int> ids1(n1), ids2(n2);
-      for (int i = 0; i < n1; ++i) ids1[i] = w1[i]->paraphrase_id;
-      for (int j = 0; j < n2; ++j) ids2[j] = w2[j]->paraphrase_id;
+      const std::vector<int>& ids1 = test.paraphrase_ids;
+      const std::vector<int>& ids2 = ref.paraphrase_ids;
       auto found_at = [](const std::vector<int>& words, int pos, ParaphraseTable::Phrase phrase) {
         return pos + phrase.size() <= words.size() && std::equal(phrase.begin, phrase.end, words.begin() + pos);
       };
       for (int j = 0; j < n2; ++j)
-        for (const auto& [length, entry] : paraphrases_->reference_paths(ids2, j)) {
+        for (const auto& [length, entry] : ref.paraphrase_paths[j]) {
           const ParaphraseTable::Phrase par = paraphrases_->paraphrase(entry);
           for (int i = 0; i < n1; ++i)
             if (found_at(ids1, i, par)) add(Match{j, length, i, static_cast<int>(par.size()), 3});
         }
       for (int i = 0; i < n1; ++i)
-        for (const auto& [length, entry] : paraphrases_->reference_paths(ids1, i)) {
+        for (const auto& [length, entry] : test.paraphrase_paths[i]) {
           const ParaphraseTable::Phrase par = paraphrases_->paraphrase(entry);
           for (int j = 0; j < n2; ++j)
             if (found_at(ids2, j, par)) add(Match{j, static_cast<int>(par.size()), i, length, 3});
