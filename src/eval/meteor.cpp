@@ -297,6 +297,7 @@ struct Meteor::Sentence {
   // reference phrase starts there (ParaphraseTable::reference_paths), found once per sentence.
   std::vector<int> paraphrase_ids;
   std::vector<std::vector<std::pair<int, int>>> paraphrase_paths;
+  std::vector<std::pair<int, int>> paraphrase_positions;  // (word id, position), sorted: where a phrase may start
 };
 
 struct Meteor::StemmerHandle {
@@ -379,8 +380,11 @@ std::shared_ptr<const Meteor::Sentence> Meteor::sentence(const std::string& line
   for (const auto& w : tokenize(meteor_normalize(line, prefixes_))) s->words.push_back(&word(w));
   if (paraphrases_) {
     for (const Word* w : s->words) s->paraphrase_ids.push_back(w->paraphrase_id);
-    for (size_t i = 0; i < s->words.size(); ++i)
+    for (size_t i = 0; i < s->words.size(); ++i) {
       s->paraphrase_paths.push_back(paraphrases_->reference_paths(s->paraphrase_ids, i));
+      if (s->paraphrase_ids[i] >= 0) s->paraphrase_positions.emplace_back(s->paraphrase_ids[i], static_cast<int>(i));
+    }
+    std::sort(s->paraphrase_positions.begin(), s->paraphrase_positions.end());
   }
   sentences_.emplace(line, s);
   return s;
@@ -471,22 +475,28 @@ MeteorStats Meteor::align(const Sentence& test, const Sentence& ref) const {
     if (paraphrases_) {
       // ParaphraseMatcher: table phrases of the reference found in the test, then those of the test found in
       // the reference; equal words are not excluded, unlike the modules above.
-      const std::vector<int>& ids1 = test.paraphrase_ids;
-      const std::vector<int>& ids2 = ref.paraphrase_ids;
-      auto found_at = [](const std::vector<int>& words, int pos, ParaphraseTable::Phrase phrase) {
-        return pos + phrase.size() <= words.size() && std::equal(phrase.begin, phrase.end, words.begin() + pos);
+      // Where `phrase` occurs in `sentence`, in increasing position: the positions of its first word, checked.
+      auto occurrences = [](const Sentence& sentence, ParaphraseTable::Phrase phrase, auto fn) {
+        const auto& pos = sentence.paraphrase_positions;
+        auto it = std::lower_bound(pos.begin(), pos.end(), std::make_pair(phrase.begin[0], 0));
+        for (; it != pos.end() && it->first == phrase.begin[0]; ++it) {
+          const size_t at = static_cast<size_t>(it->second);
+          if (at + phrase.size() <= sentence.paraphrase_ids.size() &&
+              std::equal(phrase.begin + 1, phrase.end, sentence.paraphrase_ids.begin() + at + 1))
+            fn(it->second);
+        }
       };
       for (int j = 0; j < n2; ++j)
         for (const auto& [length, entry] : ref.paraphrase_paths[j]) {
           const ParaphraseTable::Phrase par = paraphrases_->paraphrase(entry);
-          for (int i = 0; i < n1; ++i)
-            if (found_at(ids1, i, par)) add(Match{j, length, i, static_cast<int>(par.size()), 3});
+          const int par_length = static_cast<int>(par.size());
+          occurrences(test, par, [&, j = j, length = length](int i) { add(Match{j, length, i, par_length, 3}); });
         }
       for (int i = 0; i < n1; ++i)
         for (const auto& [length, entry] : test.paraphrase_paths[i]) {
           const ParaphraseTable::Phrase par = paraphrases_->paraphrase(entry);
-          for (int j = 0; j < n2; ++j)
-            if (found_at(ids2, j, par)) add(Match{j, static_cast<int>(par.size()), i, length, 3});
+          const int par_length = static_cast<int>(par.size());
+          occurrences(ref, par, [&, i = i, length = length](int j) { add(Match{j, par_length, i, length, 3}); });
         }
     }
   }
