@@ -41,9 +41,15 @@ void run_eval(const EvalOptions& o) {
   if (!o.no_meteor) {
     std::shared_ptr<const eval::ParaphraseTable> paraphrases;
     if (!o.meteor_paraphrase.empty()) {
-      util::debug("reading the paraphrase table " + o.meteor_paraphrase);
-      paraphrases = std::make_shared<const eval::ParaphraseTable>(eval::ParaphraseTable::load(o.meteor_paraphrase));
-      util::debug(std::to_string(paraphrases->n_entries()) + " paraphrase entries");
+      {
+        util::Progress bar("paraphrase table", 0, "MiB");
+        auto table = eval::ParaphraseTable::load(o.meteor_paraphrase, [&](uint64_t done, uint64_t total) {
+          bar.set_total(static_cast<int64_t>(total >> 20));
+          bar.update(static_cast<int64_t>(done >> 20));
+        });
+        paraphrases = std::make_shared<const eval::ParaphraseTable>(std::move(table));
+      }
+      util::debug(std::to_string(paraphrases->n_entries()) + " paraphrase entries in " + o.meteor_paraphrase);
     }
     meteor = std::make_unique<eval::Meteor>(eval::find_meteor_data_dir(), eval::WordNet::default_dir(),
                                             eval::MeteorParams{}, paraphrases);

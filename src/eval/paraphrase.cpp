@@ -126,7 +126,8 @@ ParaphraseTable ParaphraseTable::parse(std::string_view text, const std::string&
   return table;
 }
 
-ParaphraseTable ParaphraseTable::load(const std::filesystem::path& file) {
+ParaphraseTable ParaphraseTable::load(const std::filesystem::path& file,
+                                      const std::function<void(uint64_t done, uint64_t total)>& progress) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) throw Error(ErrorCode::kNotFound, file.string() + ": no such file");
   if (std::filesystem::is_directory(file, ec))
@@ -137,6 +138,7 @@ ParaphraseTable ParaphraseTable::load(const std::filesystem::path& file) {
   std::unique_ptr<gzFile_s, GzClose> in(gzopen(file.c_str(), "rb"));
   if (!in) throw Error(ErrorCode::kIo, file.string() + ": cannot open: " + std::strerror(errno));
 
+  const uint64_t file_size = std::filesystem::file_size(file, ec);
   ParaphraseTable table;
   std::vector<std::pair<uint32_t, uint32_t>> spans;
   const std::string name = file.string();
@@ -152,6 +154,7 @@ ParaphraseTable ParaphraseTable::load(const std::filesystem::path& file) {
     }
     if (n == 0) break;
     lines.feed(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    if (progress) progress(static_cast<uint64_t>(std::max<z_off_t>(gzoffset(in.get()), 0)), file_size);
   }
   lines.finish();
   table.finish(spans);

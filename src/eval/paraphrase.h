@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,8 +30,10 @@ class ParaphraseTable {
 
   // Reads `file`. Throws vidscribe::Error: kNotFound when it does not exist, kIo when it cannot be read or
   // decompressed, kInvalidArgument naming the line when an entry is cut short or its first line is not a
-  // number (a file that is not a paraphrase table).
-  static ParaphraseTable load(const std::filesystem::path& file);
+  // number (a file that is not a paraphrase table). `progress`, when set, is called now and then with the
+  // bytes of the file read so far and the file's size (real tables take seconds to load).
+  static ParaphraseTable load(const std::filesystem::path& file,
+                              const std::function<void(uint64_t done, uint64_t total)>& progress = {});
 
   // The same from the (decompressed) text; `name` is used in error messages.
   static ParaphraseTable parse(std::string_view text, const std::string& name = "paraphrase table");

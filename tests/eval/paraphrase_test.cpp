@@ -77,6 +77,25 @@ TEST(ParaphraseTable, GzipAndPlainFilesReadTheSame) {
   }
 }
 
+TEST(ParaphraseTable, ReportsProgressInBytesOfTheFile) {
+  testing::TempDir dir;
+  std::string text;
+  for (int k = 0; k < 20000; ++k) text += "0.5\nword" + std::to_string(k) + " b\nparaphrase" + std::to_string(k) + "\n";
+  write_gzip(dir.path() / "big.gz", text);
+  uint64_t last_done = 0, last_total = 0;
+  int calls = 0;
+  ParaphraseTable t = ParaphraseTable::load(dir.path() / "big.gz", [&](uint64_t done, uint64_t total) {
+    EXPECT_GE(done, last_done);
+    last_done = done;
+    last_total = total;
+    ++calls;
+  });
+  EXPECT_EQ(t.n_entries(), 20000u);
+  EXPECT_GE(calls, 1);
+  EXPECT_EQ(last_total, std::filesystem::file_size(dir.path() / "big.gz"));
+  EXPECT_EQ(last_done, last_total);
+}
+
 TEST(ParaphraseTable, BadFilesAreClearErrors) {
   testing::TempDir dir;
   auto message = [](auto fn) {
