@@ -1,5 +1,6 @@
 #include "nn/runtime.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
@@ -7,11 +8,28 @@
 
 #include "vidscribe/error.h"
 
+// OpenBLAS's thread controls, resolved at run time from the BLAS library libtorch loaded; null with another
+// BLAS. openblas_get_parallel: 0 sequential, 1 pthreads, 2 OpenMP.
+extern "C" int openblas_get_parallel() __attribute__((weak));
+extern "C" int openblas_get_num_threads() __attribute__((weak));
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
 namespace vidscribe::nn {
+
+int blas_pool_threads() {
+  const bool own_pool = !at::hasMKL() && openblas_get_parallel != nullptr && openblas_get_num_threads != nullptr &&
+                        openblas_set_num_threads != nullptr && openblas_get_parallel() == 1;
+  return own_pool ? openblas_get_num_threads() : 0;
+}
+
+void set_blas_pool_threads(int n) {
+  if (n >= 1 && blas_pool_threads() > 0) openblas_set_num_threads(n);
+}
 
 void set_threads(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
+  set_blas_pool_threads(n);
 }
 
 torch::Device parse_device(const std::string& name) {

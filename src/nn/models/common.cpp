@@ -4,14 +4,9 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include "nn/runtime.h"
 #include "util/fs.h"
 #include "vidscribe/error.h"
-
-// OpenBLAS's thread controls, resolved at run time from the BLAS library libtorch loaded; null with another
-// BLAS. 0 sequential, 1 pthreads, 2 OpenMP.
-extern "C" int openblas_get_parallel() __attribute__((weak));
-extern "C" int openblas_get_num_threads() __attribute__((weak));
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace vidscribe::nn::detail {
 namespace fs = std::filesystem;
@@ -71,20 +66,19 @@ torch::Tensor merge_heads(const torch::Tensor& x) {
 }
 
 BlasThreadsOnly::BlasThreadsOnly(bool enable) {
-  const bool own_pool = enable && !at::hasMKL() && openblas_get_parallel != nullptr && openblas_get_num_threads != nullptr &&
-                        openblas_set_num_threads != nullptr && openblas_get_parallel() == 1;
+  const int pool = enable ? blas_pool_threads() : 0;
   const int threads = at::get_num_threads();
-  if (!own_pool || threads <= 1) return;
+  if (pool == 0 || threads <= 1) return;
   torch_threads_ = threads;
-  blas_threads_ = openblas_get_num_threads();
+  blas_threads_ = pool;
   at::set_num_threads(1);
-  openblas_set_num_threads(threads);
+  set_blas_pool_threads(threads);
 }
 
 BlasThreadsOnly::~BlasThreadsOnly() {
   if (torch_threads_ == 0) return;
   at::set_num_threads(torch_threads_);
-  openblas_set_num_threads(blas_threads_);
+  set_blas_pool_threads(blas_threads_);
 }
 
 torch::Tensor causal_mask(const torch::Tensor& query_pos, const torch::Tensor& key_pos, torch::ScalarType dtype) {
