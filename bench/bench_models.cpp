@@ -126,6 +126,7 @@ void bench_gpt2(const std::string& which, int reps) {
   }
   // Forward over 30 positions for 4 events, loss on every position's logits, backward to the embeddings.
   measure(which + "_fwd_bwd_b4_len30", reps, 4, "sequences", [&] {
+    const vidscribe::nn::detail::BlasThreadsOnly threads;  // around forward and backward, as the captioning step has it
     torch::Tensor x = embeds.detach().requires_grad_(true);
     torch::Tensor logits = model->forward(x);
     torch::nn::functional::cross_entropy(logits.view({-1, logits.size(2)}), ids.view({-1})).backward();

@@ -288,6 +288,7 @@ torch::Tensor ClipModelImpl::encode_image(const torch::Tensor& pixels) {
                                                  std::to_string(v.image_size) + ", " + std::to_string(v.image_size) +
                                                  "]");
   }
+  const detail::BlasThreadsOnly threads(pixels.is_cpu());
   return detail::linear(vision_model(pixels), visual_projection->weight, {});
 }
 
@@ -297,6 +298,7 @@ torch::Tensor ClipModelImpl::encode_text(const torch::Tensor& ids) {
     throw Error(ErrorCode::kInvalidArgument, "CLIP text ids must be a non-empty [B, L] int64 tensor with L <= " +
                                                  std::to_string(config_.text.max_position_embeddings));
   }
+  const detail::BlasThreadsOnly threads(ids.is_cpu());
   // Causal attention: positions after each row's end token never reach it, so they are not computed.
   torch::Tensor end_pos = ids.argmax(1);  // [B]
   const int64_t used = end_pos.max().item<int64_t>() + 1;
@@ -310,6 +312,7 @@ ClipTextPrefix ClipModelImpl::encode_text_prefix(const torch::Tensor& ids) {
     throw Error(ErrorCode::kInvalidArgument, "CLIP text prefix must be a non-empty [L0] int64 tensor with L0 < " +
                                                  std::to_string(config_.text.max_position_embeddings));
   }
+  const detail::BlasThreadsOnly threads(ids.is_cpu());
   return text_model->prefix(ids);
 }
 
@@ -327,6 +330,7 @@ torch::Tensor ClipModelImpl::encode_text_tails(const ClipTextPrefix& prefix, con
   if (lengths.min().item<int64_t>() < 1 || lengths.max().item<int64_t>() > tails.size(1)) {
     throw Error(ErrorCode::kInvalidArgument, "CLIP tail lengths must lie in [1, Lt]");
   }
+  const detail::BlasThreadsOnly threads(tails.is_cpu());
   return detail::linear(text_model->pooled(prefix, tails, lengths), text_projection->weight, {});
 }
 

@@ -44,8 +44,10 @@ torch::Tensor causal_mask(const torch::Tensor& query_pos, const torch::Tensor& k
 // element-wise operations; every parallel one makes torch's OpenMP threads meet at a barrier, and while other
 // programs keep the cores busy the spinning waits cost far more than the operations (a captioning token step on
 // 2 loaded cores: 17.8 s with 2 OpenMP threads, 1.8 s with 1, the same products on 2 BLAS threads). Does nothing
-// with MKL (whose threads are torch's), OpenMP-built OpenBLAS or one thread. Changes process-wide settings:
-// other threads using torch meanwhile are affected too.
+// with MKL (whose threads are torch's), OpenMP-built OpenBLAS or one thread; a guard inside another does
+// nothing. The CLIP encoders and GPT-2's hidden_states hold one on CPU inputs; the captioning step holds one
+// around forward and backward. Changes process-wide settings: other threads using torch meanwhile are affected
+// too.
 class BlasThreadsOnly {
  public:
   // enable false: does nothing (e.g. when the work runs on a GPU).

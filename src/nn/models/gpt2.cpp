@@ -126,6 +126,7 @@ torch::Tensor Gpt2Impl::hidden_states(const torch::Tensor& inputs_embeds, KvCach
                                                  " positions exceeds n_positions " +
                                                  std::to_string(config_.n_positions));
   }
+  const detail::BlasThreadsOnly threads(inputs_embeds.is_cpu());
   if (cache && cache->keys.empty()) {
     cache->keys.resize(blocks_.size());
     cache->values.resize(blocks_.size());
