@@ -198,6 +198,7 @@ TEST(ClipGolden, EncodeForModelMatchesTheTinyClipInputIds) {
 }
 
 TEST(ClipGolden, EncodeForModelTruncatesWithTheEndTokenLast) {
+  ASSERT_FALSE(cases().empty()) << "no cases in " << tokenizer_dir() / "cases.jsonl";
   const Case* longest = &cases().front();
   for (const Case& c : cases()) {
     if (c.clip_ids.size() > longest->clip_ids.size()) longest = &c;
