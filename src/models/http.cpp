@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <ctime>
 #include <exception>
 #include <mutex>
 
@@ -143,6 +144,17 @@ std::string HttpResponse::header(const std::string& lower_name) const {
 
 bool is_transient_status(long status) {
   return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+double retry_after_s(const HttpResponse& response) {
+  const std::string value = response.header("retry-after");
+  if (value.empty()) return -1;
+  if (std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return value.size() > 9 ? 1e9 : std::stod(value);  // more than 30 years is as good as forever
+  }
+  const time_t when = curl_getdate(value.c_str(), nullptr);
+  if (when < 0) return -1;
+  return std::max(0.0, std::difftime(when, std::time(nullptr)));
 }
 
 void HttpClient::CurlDeleter::operator()(void* curl) const { curl_easy_cleanup(static_cast<CURL*>(curl)); }

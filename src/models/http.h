@@ -37,6 +37,10 @@ struct HttpResponse {
 // True for HTTP statuses a retry may fix.
 bool is_transient_status(long status);
 
+// How many seconds the server asks a client to wait before its next request (Retry-After, sent with 429 and
+// 503: delay-seconds or an HTTP date); 0 for a date already past, -1 when absent or unreadable.
+double retry_after_s(const HttpResponse& response);
+
 // One connection cache (libcurl easy handle) for sequential requests; not thread-safe.
 class HttpClient {
  public:

@@ -2,16 +2,20 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "models/cache.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "vidscribe/error.h"
 
 namespace vidscribe::models {
@@ -70,14 +74,27 @@ std::vector<std::string> request_headers(const HubOptions& o, const std::string&
   return h;
 }
 
-// Runs `request` until it succeeds, fails for good, or runs out of attempts; waits with exponential backoff.
+// Waits after failed try `attempt` of `what`: as long as the server asked (Retry-After, at most
+// max_retry_after_s), else backoff_s doubled per try (at most 30 s). A wait of a second or more is announced.
+void wait_before_retry(const HubOptions& o, const HttpResponse& r, int attempt, const std::string& what) {
+  const double asked = retry_after_s(r);
+  const double wait_s = asked >= 0 ? std::min(asked, o.max_retry_after_s)
+                                   : std::min(30.0, o.backoff_s * static_cast<double>(1 << std::min(attempt - 1, 10)));
+  if (wait_s >= 1) {
+    util::warn(what + ": " + (r.ok ? "HTTP " + std::to_string(r.status) : r.error) + "; trying again in " +
+               util::format_duration(wait_s) + " (try " + std::to_string(attempt + 1) + " of " +
+               std::to_string(o.max_attempts) + ")");
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
+}
+
+// Runs `request` until it succeeds, fails for good, or runs out of attempts, waiting between tries.
 template <class Request>
-HttpResponse with_retries(const HubOptions& o, Request&& request) {
+HttpResponse with_retries(const HubOptions& o, const std::string& what, Request&& request) {
   for (int attempt = 1;; ++attempt) {
     HttpResponse r = request();
     if (!r.transient || attempt >= o.max_attempts) return r;
-    double wait_s = std::min(30.0, o.backoff_s * static_cast<double>(1 << std::min(attempt - 1, 10)));
-    std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
+    wait_before_retry(o, r, attempt, what);
   }
 }
 
@@ -117,10 +134,14 @@ HttpResponse with_retries(const HubOptions& o, Request&& request) {
         throw Error(ErrorCode::kNetwork, "revision not found in " + repo_id + ": " + url + detail);
       }
       throw Error(ErrorCode::kNetwork, "404 Not Found: " + url + detail + " (" + what + ")");
-    default:
-      throw Error(ErrorCode::kNetwork, "HTTP " + std::to_string(r.status) + " for " + url + detail + " (" + what +
-                                           (r.transient ? ", after " + std::to_string(attempts) + " tries" : "") +
-                                           ")");
+    default: {
+      const double asked = retry_after_s(r);
+      throw Error(ErrorCode::kNetwork,
+                  "HTTP " + std::to_string(r.status) + " for " + url + detail + " (" + what +
+                      (r.transient ? ", after " + std::to_string(attempts) + " tries" : "") + ")" +
+                      (asked >= 0 ? "; the server asks to wait " + util::format_duration(asked) + " before trying again"
+                                  : ""));
+    }
   }
 }
 
@@ -128,6 +149,7 @@ HttpResponse with_retries(const HubOptions& o, Request&& request) {
 struct Fd {
   int fd = -1;
   explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
   ~Fd() {
     if (fd >= 0) ::close(fd);
   }
@@ -171,19 +193,66 @@ int64_t content_range_start(const std::string& value) {
   return parse_size(value.substr(6, dash - 6));
 }
 
-// Fetches one blob into blobs/<etag>, verified. Returns the bytes received in this call.
-int64_t download_blob(HttpClient& http, const HubOptions& o, const HubCache& cache, const std::string& repo_id,
-                      const std::string& filename, const FileMetadata& meta) {
+// True when the cache holds the blob `meta` names, with the hub's size and hash. A blob no run of ours has
+// recorded (another tool's) is hashed once, then recorded.
+bool have_verified_blob(const HubOptions& o, const HubCache& cache, const std::string& repo_id,
+                        const std::string& filename, const FileMetadata& meta) {
+  const fs::path blob = cache.blob_path(repo_id, meta.etag);
+  std::error_code ec;
+  if (!fs::is_regular_file(blob, ec)) return false;
+  if (meta.size_bytes >= 0 && static_cast<int64_t>(fs::file_size(blob)) != meta.size_bytes) return false;
+  if (cache.is_recorded_verified(repo_id, blob)) return true;
+  if (hash_file_as(blob, blob_hash_kind(meta.etag), o.on_progress, filename + " (checking)") != meta.etag) return false;
+  cache.record_verified(repo_id, blob);
+  return true;
+}
+
+// Opens blobs/<etag>.incomplete locked for this process. When another process holds it (a pull of the same
+// model in another terminal), waits for that one, showing how far it has got; returns nothing when it has
+// put the verified blob in place meanwhile, else the file as that process left it, to resume.
+std::optional<Fd> lock_partial(const HubOptions& o, const HubCache& cache, const std::string& repo_id,
+                               const std::string& filename, const FileMetadata& meta, const fs::path& partial) {
+  bool announced = false;
+  for (;;) {
+    Fd file(::open(partial.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (file.fd < 0) throw_errno("cannot open", partial);
+    while (::flock(file.fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EINTR) continue;
+      if (errno != EWOULDBLOCK) throw_errno("cannot lock", partial);
+      if (!announced) {
+        util::warn("another process is downloading " + filename + " into " + partial.string() +
+                   "; waiting for it");
+        announced = true;
+      }
+      struct stat st {};
+      if (o.on_progress && ::fstat(file.fd, &st) == 0) {
+        o.on_progress(filename + " (another process)", st.st_size, std::max<int64_t>(meta.size_bytes, 0));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (have_verified_blob(o, cache, repo_id, filename, meta)) return std::nullopt;
+    // The file locked is still the one under that name (not renamed into place or deleted by its holder).
+    struct stat held {}, named {};
+    if (::fstat(file.fd, &held) == 0 && ::stat(partial.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+        held.st_ino == named.st_ino) {
+      return file;
+    }
+  }
+}
+
+// Fetches one blob into blobs/<etag>, verified. Returns the bytes received in this call, or nothing when
+// another process fetched the blob while this one waited for it.
+std::optional<int64_t> download_blob(HttpClient& http, const HubOptions& o, const HubCache& cache,
+                                     const std::string& repo_id, const std::string& filename,
+                                     const FileMetadata& meta) {
   BlobHash kind = blob_hash_kind(meta.etag);
   fs::path blob = cache.blob_path(repo_id, meta.etag);
   fs::create_directories(blob.parent_path());
   fs::path partial = blob;
   partial += ".incomplete";
-  Fd file(::open(partial.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-  if (file.fd < 0) throw_errno("cannot open", partial);
-  if (::flock(file.fd, LOCK_EX | LOCK_NB) != 0) {
-    throw Error(ErrorCode::kIo, "another process is downloading " + partial.string() + "; wait for it to finish");
-  }
+  std::optional<Fd> locked = lock_partial(o, cache, repo_id, filename, meta, partial);
+  if (!locked) return std::nullopt;
+  const Fd& file = *locked;
 
   int64_t received = 0;
   for (int attempt = 1;; ++attempt) {
@@ -229,11 +298,9 @@ int64_t download_blob(HttpClient& http, const HubOptions& o, const HubCache& cac
     } else if (r.transient) {
       retry = true;
     }
-    if (!retry || attempt >= o.max_attempts) {
-      throw_http_error(r, o, meta.download_url, repo_id, "download of " + filename + " from " + repo_id, attempt);
-    }
-    double wait_s = std::min(30.0, o.backoff_s * static_cast<double>(1 << std::min(attempt - 1, 10)));
-    std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
+    const std::string what = "download of " + filename + " from " + repo_id;
+    if (!retry || attempt >= o.max_attempts) throw_http_error(r, o, meta.download_url, repo_id, what, attempt);
+    wait_before_retry(o, r, attempt, what);
   }
 
   if (::fsync(file.fd) != 0) throw_errno("cannot sync", partial);
@@ -303,7 +370,7 @@ FileMetadata fetch_metadata(HttpClient& http, const HubOptions& o, const std::st
   const std::string what = "looking up " + filename + " in " + repo_id;
   for (int hops = 0;; ++hops) {
     int attempts = 0;
-    HttpResponse r = with_retries(o, [&] {
+    HttpResponse r = with_retries(o, what, [&] {
       ++attempts;
       return http.head(url, request_headers(o, url));
     });
@@ -366,19 +433,13 @@ PullResult pull_model_impl(const ModelInfo& model, const HubOptions& o) {
       throw Error(ErrorCode::kNetwork, "the hub answered for commit " + meta.commit + " when asked for " + commit +
                                            " (" + filename + " in " + model.repo_id + ")");
     }
-    fs::path blob = cache.blob_path(model.repo_id, meta.etag);
-    std::error_code ec;
-    bool have = fs::is_regular_file(blob, ec) &&
-                (meta.size_bytes < 0 || static_cast<int64_t>(fs::file_size(blob)) == meta.size_bytes);
-    if (have && !cache.is_recorded_verified(model.repo_id, blob)) {
-      // Put there by another tool or an older run: check it once, then trust the record.
-      have = hash_file_as(blob, blob_hash_kind(meta.etag), o.on_progress, filename + " (checking)") == meta.etag;
-      if (have) cache.record_verified(model.repo_id, blob);
-    }
-    if (!have) {
-      fs::remove(blob, ec);  // damaged (wrong size or hash): fetch it again
-      result.bytes_downloaded += download_blob(http, o, cache, model.repo_id, filename, meta);
-      ++result.files_downloaded;
+    if (!have_verified_blob(o, cache, model.repo_id, filename, meta)) {
+      std::error_code ec;
+      fs::remove(cache.blob_path(model.repo_id, meta.etag), ec);  // damaged (wrong size or hash): fetch it again
+      if (std::optional<int64_t> received = download_blob(http, o, cache, model.repo_id, filename, meta)) {
+        result.bytes_downloaded += *received;
+        ++result.files_downloaded;
+      }
     }
     cache.link_snapshot_file(model.repo_id, commit, filename, meta.etag);
   }

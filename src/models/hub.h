@@ -25,9 +25,13 @@ struct HubOptions {
   std::string revision = "main";    // branch, tag or commit to pull (default main)
   int max_attempts = 5;             // tries per request on transient failures (default 5)
   double backoff_s = 1;             // wait before the second try, doubled each time, at most 30 s (default 1 s)
+  // A server that answers 429 or 503 with Retry-After is waited for as long as it asks, up to this long per
+  // try (default 5 min); the backoff above applies when it does not say.
+  double max_retry_after_s = 300;
   HttpOptions http;                 // timeouts (http.h)
   // Progress of one file: bytes on disk so far and its size (0 if unknown) while downloading, then bytes
-  // hashed under the name "<filename> (checking)". Optional.
+  // hashed under the name "<filename> (checking)"; "<filename> (another process)" while waiting for another
+  // process that downloads the same file into the same cache. Optional.
   std::function<void(const std::string& filename, int64_t done_bytes, int64_t total_bytes)> on_progress;
 };
 
@@ -57,7 +61,7 @@ FileMetadata fetch_metadata(HttpClient& http, const HubOptions& options, const s
 struct PullResult {
   std::filesystem::path snapshot;  // the model folder (resolve_model() now returns it)
   std::string commit;
-  int files_downloaded = 0;        // files whose blob was not in the cache yet
+  int files_downloaded = 0;        // files this run fetched (not in the cache, nor fetched by another process)
   int64_t bytes_downloaded = 0;    // bytes received this run (a resumed file counts only the rest)
   bool offline = false;            // nothing was asked of the network (offline mode, model complete)
 };
@@ -66,7 +70,9 @@ struct PullResult {
 // a blob already in the cache is reused (hashed once first if vidscribe has not verified it yet; replaced if
 // damaged); otherwise it is fetched into blobs/<hash>.incomplete (resuming what
 // an earlier run left, with HTTP Range), hashed, compared with the hub's hash, fsynced and renamed into place,
-// then linked into snapshots/<commit>/. refs/<revision> is written last, so a failed pull leaves no snapshot
+// then linked into snapshots/<commit>/. That file is locked while being fetched: a second pull of the same
+// blob into the same cache waits for the first, then uses its blob or resumes what it left. Transient
+// failures (no connection, stall, 408/429/5xx) are retried max_attempts times, waiting as Retry-After asks. refs/<revision> is written last, so a failed pull leaves no snapshot
 // that resolve_model() accepts. A file that fails its hash is deleted. Every file after the first is pulled at
 // the first one's commit, so a push during the pull cannot mix revisions.
 // Throws Error(kNetwork) for network, HTTP and integrity failures, kIo for the disk.

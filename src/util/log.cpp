@@ -16,7 +16,9 @@ void set_verbosity(Verbosity v) { g_verbosity = static_cast<int>(v); }
 Verbosity verbosity() { return static_cast<Verbosity>(g_verbosity.load()); }
 
 void warn(const std::string& message) {
-  if (verbosity() >= Verbosity::kNormal) std::cerr << "warning: " << message << std::endl;
+  if (verbosity() < Verbosity::kNormal) return;
+  // On a terminal, over a progress line that may be drawn (Progress redraws below the warning).
+  std::cerr << (isatty(STDERR_FILENO) ? "\r\033[K" : "") << "warning: " << message << std::endl;
 }
 
 void debug(const std::string& message) {

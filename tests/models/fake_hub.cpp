@@ -27,6 +27,13 @@ FakeHub::FakeHub() : server_(std::make_unique<httplib::Server>()) {
     std::string repo_id = req.matches[1], revision = req.matches[2], filename = req.matches[3];
     std::unique_lock<std::mutex> lock(mu_);
     log_.push_back({req.method, req.path, req.get_header_value("Range"), req.get_header_value("Authorization"), ""});
+    if (fail_next_times_ > 0) {
+      --fail_next_times_;
+      res.status = fail_next_status_;
+      res.set_header("Retry-After", fail_next_retry_after_);
+      res.set_content("slow down", "text/plain");
+      return;
+    }
     if (fail_status_ != 0) {
       res.status = fail_status_;
       if (!fail_code_.empty()) res.set_header("X-Error-Code", fail_code_);
@@ -150,6 +157,13 @@ void FakeHub::fail_all(int status, const std::string& error_code) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_status_ = status;
   fail_code_ = error_code;
+}
+
+void FakeHub::fail_next(int status, int times, const std::string& retry_after) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_next_status_ = status;
+  fail_next_times_ = times;
+  fail_next_retry_after_ = retry_after;
 }
 
 std::vector<LoggedRequest> FakeHub::requests() const {

@@ -56,6 +56,8 @@ class FakeHub {
   void require_token(const std::string& token);
   // Every request gets this status (e.g. 403, 503) with the hub's X-Error-Code header, until cleared with 0.
   void fail_all(int status, const std::string& error_code = "");
+  // The next `times` requests get this status with "Retry-After: <retry_after>" (as the hub rate-limits).
+  void fail_next(int status, int times, const std::string& retry_after);
 
   std::vector<LoggedRequest> requests() const;
   // GETs of content (the file's bytes, after redirects) for `filename`.
@@ -82,6 +84,9 @@ class FakeHub {
   std::string token_;
   int fail_status_ = 0;
   std::string fail_code_;
+  int fail_next_status_ = 0;
+  int fail_next_times_ = 0;
+  std::string fail_next_retry_after_;
   std::vector<LoggedRequest> log_;
 };
 

@@ -2,7 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <ctime>
+#include <functional>
+#include <thread>
 
 #include "models/cache.h"
 #include "models/fake_hub.h"
@@ -358,6 +366,123 @@ TEST_F(HubTest, OfflineModeUsesOnlyTheCache) {
   EXPECT_TRUE(offline.offline);
   EXPECT_EQ(offline.snapshot, online.snapshot);
   EXPECT_EQ(hub_.requests().size(), asked);
+}
+
+TEST(RetryAfter, ReadsSecondsAndHttpDates) {
+  HttpResponse r;
+  EXPECT_EQ(retry_after_s(r), -1);  // absent
+  r.headers["retry-after"] = "120";
+  EXPECT_EQ(retry_after_s(r), 120);
+  r.headers["retry-after"] = "soon";
+  EXPECT_EQ(retry_after_s(r), -1);
+  r.headers["retry-after"] = "Wed, 21 Oct 2015 07:28:00 GMT";  // past
+  EXPECT_EQ(retry_after_s(r), 0);
+  const std::time_t later = std::time(nullptr) + 100;
+  std::tm tm{};
+  gmtime_r(&later, &tm);
+  char date[64];
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  r.headers["retry-after"] = date;
+  EXPECT_GT(retry_after_s(r), 95);
+  EXPECT_LE(retry_after_s(r), 100);
+}
+
+TEST_F(HubTest, RateLimitedRequestWaitsAsLongAsTheServerAsks) {
+  hub_.fail_next(429, 1, "1");  // backoff_s is 0.01 s here: only Retry-After makes it wait a second
+  auto start = std::chrono::steady_clock::now();
+  PullResult r = pull_model(gpt2(), options_);
+  double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(elapsed_s, 0.99);
+  EXPECT_EQ(testing::slurp(r.snapshot / "model.safetensors"), weights_bytes());
+  auto log = hub_.requests();
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_EQ(log[0].path, log[1].path);  // the same request again
+}
+
+TEST_F(HubTest, RetryAfterBeyondTheLimitIsCappedAndReported) {
+  hub_.fail_next(503, 100, "3600");
+  options_.max_retry_after_s = 0.05;
+  auto start = std::chrono::steady_clock::now();
+  Error e = pull_error(gpt2());
+  double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(elapsed_s, 20.0);  // a hang guard, not a speed claim
+  EXPECT_EQ(hub_.requests().size(), 3u);  // max_attempts
+  EXPECT_NE(std::string(e.what()).find("HTTP 503"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("asks to wait 1h00m"), std::string::npos) << e.what();
+}
+
+// Another process downloading the weights into the same cache: it holds the lock on the .incomplete file with
+// `held` bytes in it until the pull under test says it waits for it, then does `finish` and lets go.
+class OtherDownload {
+ public:
+  OtherDownload(const fs::path& partial, const std::string& held, std::function<void()> finish) {
+    fs::create_directories(partial.parent_path());
+    fd_ = ::open(partial.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    EXPECT_GE(fd_, 0);
+    EXPECT_EQ(::flock(fd_, LOCK_EX | LOCK_NB), 0);
+    EXPECT_EQ(::write(fd_, held.data(), held.size()), static_cast<ssize_t>(held.size()));
+    thread_ = std::thread([this, finish = std::move(finish)] {
+      for (int i = 0; i < 1000 && !seen_waiting; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      finish();
+      ::close(fd_);  // lets go of the lock
+    });
+  }
+  ~OtherDownload() { thread_.join(); }
+
+  std::atomic<bool> seen_waiting{false};
+
+ private:
+  int fd_ = -1;
+  std::thread thread_;
+};
+
+class HubConcurrencyTest : public HubTest {
+ protected:
+  fs::path blob() const { return cache().blob_path("gpt2", weights_sha()); }
+  fs::path partial() const { return fs::path(blob().string() + ".incomplete"); }
+  // Reports waiting for the other process to it.
+  void watch(OtherDownload& other) {
+    options_.on_progress = [&other](const std::string& file, int64_t, int64_t) {
+      if (file == "model.safetensors (another process)") other.seen_waiting = true;
+    };
+  }
+};
+
+TEST_F(HubConcurrencyTest, SecondPullWaitsForTheFirstAndUsesItsBlob) {
+  OtherDownload other(partial(), weights_bytes(), [&] { fs::rename(partial(), blob()); });
+  watch(other);
+  PullResult r = pull_model(gpt2(), options_);
+  EXPECT_TRUE(other.seen_waiting);
+  EXPECT_EQ(hub_.content_gets("model.safetensors"), 0);
+  EXPECT_EQ(r.files_downloaded, 3);
+  EXPECT_EQ(testing::slurp(r.snapshot / "model.safetensors"), weights_bytes());
+}
+
+TEST_F(HubConcurrencyTest, SecondPullResumesWhatAFailedFirstLeft) {
+  OtherDownload other(partial(), weights_bytes().substr(0, 100000), [] {});
+  watch(other);
+  PullResult r = pull_model(gpt2(), options_);
+  EXPECT_TRUE(other.seen_waiting);
+  EXPECT_EQ(hub_.requests().back().range, "");  // merges.txt
+  std::vector<std::string> ranges;
+  for (const auto& req : hub_.requests()) {
+    if (req.content_of == "model.safetensors") ranges.push_back(req.range);
+  }
+  EXPECT_EQ(ranges, (std::vector<std::string>{"bytes=100000-"}));
+  EXPECT_EQ(testing::slurp(r.snapshot / "model.safetensors"), weights_bytes());
+}
+
+TEST_F(HubConcurrencyTest, SecondPullStartsAfreshWhenTheFirstDeletedItsFile) {
+  // As after a failed integrity check: the file waited on is gone, a new one must be opened.
+  std::string damaged = weights_bytes();
+  damaged[5] ^= 1;
+  OtherDownload other(partial(), damaged, [&] { fs::remove(partial()); });
+  watch(other);
+  PullResult r = pull_model(gpt2(), options_);
+  EXPECT_TRUE(other.seen_waiting);
+  EXPECT_EQ(hub_.content_gets("model.safetensors"), 1);
+  EXPECT_EQ(testing::slurp(r.snapshot / "model.safetensors"), weights_bytes());
+  EXPECT_FALSE(fs::exists(partial()));
 }
 
 }  // namespace
