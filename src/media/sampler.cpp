@@ -176,17 +176,21 @@ class Sampler {
   void maybe_seek() {
     double want_abs = times_[next_] + info_.start_s;
     double min_gap = kMinSkippedFrames * frame_interval_s_;
-    int64_t seek_ts = AV_NOPTS_VALUE;
+    // The seek asks for the wanted time itself, backwards: the demuxer then lands on the last keyframe at or
+    // before it by its own clock. Asking for the keyframe's index timestamp instead lands a whole keyframe
+    // interval earlier where the index holds decode times that the demuxer shifts (MP4 with B-frames and an
+    // edit list), and everything up to the wanted time was decoded twice.
+    const auto seek_ts = static_cast<int64_t>(std::floor(want_abs / av_q2d(tb_)));
+    int64_t landing_ts = AV_NOPTS_VALUE;
     if (has_index_) {
-      auto target_ts = static_cast<int64_t>(std::floor(want_abs / av_q2d(tb_)));
-      const AVIndexEntry* e = avformat_index_get_entry_from_timestamp(stream_, target_ts, AVSEEK_FLAG_BACKWARD);
+      const AVIndexEntry* e = avformat_index_get_entry_from_timestamp(stream_, seek_ts, AVSEEK_FLAG_BACKWARD);
       if (e != nullptr && (e->flags & AVINDEX_KEYFRAME) && detail::to_seconds(e->timestamp, tb_) > demux_s_ + min_gap) {
-        seek_ts = e->timestamp;
+        landing_ts = e->timestamp;
       }
     } else if (want_abs - demux_s_ > std::max(kBlindSeekGapS, min_gap) && !blind_seek_failed_) {
-      seek_ts = static_cast<int64_t>(std::floor(want_abs / av_q2d(tb_)));
+      landing_ts = seek_ts;
     }
-    if (seek_ts == AV_NOPTS_VALUE) return;
+    if (landing_ts == AV_NOPTS_VALUE) return;
     if (av_seek_frame(fmt_.get(), info_.video_stream, seek_ts, AVSEEK_FLAG_BACKWARD) < 0) {
       // Not seekable after all: decode straight through from here.
       has_index_ = false;
@@ -196,7 +200,7 @@ class Sampler {
     avcodec_flush_buffers(dec_.get());
     av_frame_unref(prev_.get());
     have_prev_ = false;
-    demux_s_ = detail::to_seconds(seek_ts, tb_);
+    demux_s_ = detail::to_seconds(landing_ts, tb_);
     ++stats_.n_seeks;
   }
 

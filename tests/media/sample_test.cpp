@@ -176,6 +176,22 @@ TEST(SampleFrames, SparseSamplesSeekInsteadOfDecodingEverything) {
   EXPECT_LT(stats.n_decoded, 200);  // of 1500
 }
 
+TEST(SampleFrames, SeeksLandOnTheKeyframeBeforeTheWantedTimeWithBFramesInMp4) {
+  // B-frames make the MP4 muxer shift decode times by an edit list; the seek must still land on the keyframe
+  // just before each wanted time, not one keyframe interval earlier.
+  TempDir dir;
+  auto path = make_media(dir / "bframes.mp4", "-f lavfi -i testsrc2=s=32x32:r=25:d=60 -c:v libx264 -bf 3 "
+                                              "-g 50 -keyint_min 50 -sc_threshold 0");
+  SamplingOptions o;
+  o.fps = 0.1;  // wanted 0, 10, ..., 50 s: each on a keyframe (every 2 s)
+  SampleStats stats;
+  auto frames = media::sample_frames(path, o, &stats);
+  ASSERT_EQ(frames.size(), 6u);
+  for (int k = 0; k < 6; ++k) EXPECT_NEAR(frames[k].time_s, 10.0 * k, 1e-3);
+  EXPECT_EQ(stats.n_seeks, 5);
+  EXPECT_LT(stats.n_decoded, 60) << "of 1500";
+}
+
 TEST(SampleFrames, DenseSamplesDecodeStraightThrough) {
   TempDir dir;
   auto path = make_long(dir);
