@@ -29,6 +29,7 @@
 #include "caption/gpt2_adapter.h"
 #include "caption/zerota.h"
 #include "nn/runtime.h"
+#include "options.h"
 
 namespace {
 using namespace vidscribe;
@@ -216,8 +217,12 @@ int main(int argc, char** argv) {
   int reps = 3, threads = 0, tokens = 4;
   bool paper = false, full = true, video_case = false;
   std::vector<int> event_counts = {1, 4};
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string key = argv[i], value = argv[i + 1];
+  const char* usage =
+      "Usage: bench_caption [--reps N] [--preset fast|paper] [--threads N] [--tokens N] [--events 1,4] "
+      "[--full77 0|1] [--video 0|1]";
+  for (const auto& [key, value] : bench::parse_options(argc, argv, usage,
+                                                {"--reps", "--preset", "--threads", "--tokens", "--events",
+                                                 "--full77", "--video"})) {
     if (key == "--reps") reps = std::atoi(value.c_str());
     if (key == "--preset") paper = value == "paper";
     if (key == "--threads") threads = std::atoi(value.c_str());

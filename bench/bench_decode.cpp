@@ -13,7 +13,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -22,6 +21,7 @@
 #include "media/preprocess.h"
 #include "media/probe.h"
 #include "media/sampler.h"
+#include "options.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -59,11 +59,13 @@ int main(int argc, char** argv) {
   int minutes = 10;
   int threads = 0;
   std::string video;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--reps") == 0) reps = std::max(1, std::atoi(argv[i + 1]));
-    if (std::strcmp(argv[i], "--video") == 0) video = argv[i + 1];
-    if (std::strcmp(argv[i], "--minutes") == 0) minutes = std::max(1, std::atoi(argv[i + 1]));
-    if (std::strcmp(argv[i], "--threads") == 0) threads = std::atoi(argv[i + 1]);
+  const char* usage = "Usage: bench_decode [--reps N] [--video PATH] [--minutes M] [--threads N]";
+  for (const auto& [key, value] :
+       vidscribe::bench::parse_options(argc, argv, usage, {"--reps", "--video", "--minutes", "--threads"})) {
+    if (key == "--reps") reps = std::max(1, std::atoi(value.c_str()));
+    if (key == "--video") video = value;
+    if (key == "--minutes") minutes = std::max(1, std::atoi(value.c_str()));
+    if (key == "--threads") threads = std::atoi(value.c_str());
   }
   if (video.empty()) {
     fs::path dir = fs::temp_directory_path() / "vidscribe-bench";

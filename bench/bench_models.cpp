@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +18,7 @@
 #include "nn/models/clip.h"
 #include "nn/models/gpt2.h"
 #include "nn/runtime.h"
+#include "options.h"
 
 namespace {
 using namespace vidscribe::nn;
@@ -145,11 +145,14 @@ void bench_gpt2(const std::string& which, int reps) {
 int main(int argc, char** argv) {
   int reps = 5, threads = 0;
   std::string only;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--reps") == 0) reps = std::max(1, std::atoi(argv[i + 1]));
-    if (std::strcmp(argv[i], "--only") == 0) only = argv[i + 1];
-    if (std::strcmp(argv[i], "--threads") == 0) threads = std::atoi(argv[i + 1]);
-    if (std::strcmp(argv[i], "--warmup") == 0) g_warmup = std::max(0, std::atoi(argv[i + 1]));
+  const char* usage =
+      "Usage: bench_models [--reps N] [--warmup N] [--only clip_B32|clip_L14|gpt2|gpt2-medium] [--threads N]";
+  for (const auto& [key, value] :
+       vidscribe::bench::parse_options(argc, argv, usage, {"--reps", "--only", "--threads", "--warmup"})) {
+    if (key == "--reps") reps = std::max(1, std::atoi(value.c_str()));
+    if (key == "--only") only = value;
+    if (key == "--threads") threads = std::atoi(value.c_str());
+    if (key == "--warmup") g_warmup = std::max(0, std::atoi(value.c_str()));
   }
   set_threads(threads);
   std::printf("{\"threads\": %d, \"torch\": \"%s\"}\n", at::get_num_threads(), TORCH_VERSION);
