@@ -49,12 +49,17 @@ class Full77Clip : public caption::ClipImageText {
  public:
   Full77Clip(nn::ClipModel model, text::ClipTokenizer tokenizer)
       : ClipImageText(model, tokenizer), model_(model), tokenizer_(tokenizer) {}
-  torch::Tensor embed_continuations(const std::string& prefix, const std::vector<std::string>& continuations) override {
+  torch::Tensor embed_continuations(const std::vector<std::string>& prefixes,
+                                    const std::vector<std::vector<std::string>>& continuations) override {
     torch::NoGradGuard no_grad;
-    const int64_t n = static_cast<int64_t>(continuations.size());
+    std::vector<std::string> texts;
+    for (size_t p = 0; p < prefixes.size(); ++p) {
+      for (const auto& c : continuations[p]) texts.push_back(prefixes[p] + c);
+    }
+    const int64_t n = static_cast<int64_t>(texts.size());
     auto rows = torch::zeros({n, 77}, torch::kLong);
     for (int64_t i = 0; i < n; ++i) {
-      const auto ids = tokenizer_.encode_for_model(prefix + continuations[static_cast<size_t>(i)]);
+      const auto ids = tokenizer_.encode_for_model(texts[static_cast<size_t>(i)]);
       std::copy(ids.begin(), ids.end(), rows[i].data_ptr<int64_t>());
     }
     auto& text = *model_->text_model;
@@ -77,11 +82,13 @@ class TimedImageText : public caption::ImageTextModel {
  public:
   TimedImageText(caption::ImageTextModel& inner, Breakdown& b) : inner_(inner), b_(b) {}
   int64_t dim() const override { return inner_.dim(); }
+  double temperature() const override { return inner_.temperature(); }
   torch::Tensor embed_frames(const torch::Tensor& pixels) override { return inner_.embed_frames(pixels); }
   torch::Tensor embed_texts(const std::vector<std::string>& texts) override { return inner_.embed_texts(texts); }
-  torch::Tensor embed_continuations(const std::string& prefix, const std::vector<std::string>& continuations) override {
+  torch::Tensor embed_continuations(const std::vector<std::string>& prefixes,
+                                    const std::vector<std::vector<std::string>>& continuations) override {
     const auto t0 = Clock::now();
-    auto e = inner_.embed_continuations(prefix, continuations);
+    auto e = inner_.embed_continuations(prefixes, continuations);
     b_.add("clip_candidates", seconds_since(t0));
     b_.candidates_done = Clock::now();
     return e;
@@ -269,7 +276,7 @@ int main(int argc, char** argv) {
   for (int events : event_counts) {
     for (int mode = 0; mode < (full ? 2 : 1); ++mode) {
       caption::ImageTextModel& image_text = mode == 0 ? static_cast<caption::ImageTextModel&>(shared_prefix) : full77;
-      caption::CaptionOptions options;
+      MethodOptions options;
       options.max_tokens = tokens;
       options.min_tokens = tokens;
       std::vector<caption::Span> spans;
@@ -321,7 +328,7 @@ int main(int argc, char** argv) {
     v.embeddings = torch::from_blob(const_cast<float*>(frames.data.data()), {frames.n_frames(), frames.dim}).clone();
     v.times_s = frames.times_s;
     v.duration_s = frames.duration_s;
-    caption::CaptionOptions options;
+    MethodOptions options;
     options.events = 4;
     const auto t1 = Clock::now();
     const auto events = caption::caption_video(v, shared_prefix, lm, options);

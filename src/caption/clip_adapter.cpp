@@ -1,9 +1,13 @@
 #include "caption/clip_adapter.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <utility>
+
+#include "vidscribe/error.h"
 
 namespace vidscribe::caption {
 
@@ -63,6 +67,11 @@ ClipImageText::ClipImageText(nn::ClipModel model, text::ClipTokenizer tokenizer)
 
 int64_t ClipImageText::dim() const { return model_->config().projection_dim; }
 
+double ClipImageText::temperature() const {
+  torch::NoGradGuard no_grad;
+  return 1.0 / std::exp(model_->logit_scale.to(torch::kCPU, torch::kDouble).item<double>());
+}
+
 torch::Tensor ClipImageText::embed_frames(const torch::Tensor& pixels) {
   torch::NoGradGuard no_grad;
   const nn::detail::BlasThreadsOnly threads(device_.is_cpu());  // products on BLAS threads, the rest on one
@@ -94,100 +103,121 @@ torch::Tensor ClipImageText::embed_texts(const std::vector<std::string>& texts) 
   return encode_rows(rows);
 }
 
-torch::Tensor ClipImageText::embed_continuations(const std::string& prefix,
-                                                 const std::vector<std::string>& continuations) {
+torch::Tensor ClipImageText::embed_continuations(const std::vector<std::string>& prefixes,
+                                                 const std::vector<std::vector<std::string>>& continuations) {
+  if (prefixes.size() != continuations.size()) {
+    throw Error(ErrorCode::kInternal, "embed_continuations: one list of continuations per prefix expected");
+  }
   torch::NoGradGuard no_grad;
   const nn::detail::BlasThreadsOnly threads(device_.is_cpu());  // products on BLAS threads, the rest on one
   const int64_t context = model_->config().text.max_position_embeddings;
-  // Two shared token sequences, one run of the text model: start + every word of the prefix (`whole`), and
-  // its first `n_complete` tokens, start + all words but the last. A continuation that starts a new word
-  // (" horse") leaves every word's BPE alone and shares `whole`; one that continues the last word ("ing")
-  // changes that word's tokens and shares only the complete words.
-  std::vector<int64_t> whole = {tokenizer_.sot_id()};
-  size_t n_complete = 1;
-  const auto words = tokenizer_.split_words(tokenizer_.normalize(prefix));
-  for (size_t i = 0; i < words.size(); ++i) {
-    if (i + 1 == words.size()) n_complete = whole.size();
-    const auto ids = tokenizer_.encode_word(words[i]);
-    whole.insert(whole.end(), ids.begin(), ids.end());
-  }
-
-  // Each continuation's tail after the longest shared sequence it begins with. Identical tails (" The" and
-  // " the" normalise alike) are encoded once; tails are grouped by (shared length, tail length) so that no
-  // group is padded to its longest member.
   auto starts_with = [](const std::vector<int64_t>& ids, const std::vector<int64_t>& head, size_t n) {
     return ids.size() > n && std::equal(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(n), ids.begin());
   };
-  std::map<std::pair<size_t, std::vector<int64_t>>, int64_t> unique_index;  // (shared length, tail) -> row
-  std::vector<std::pair<size_t, std::vector<int64_t>>> unique_tails;
-  std::vector<int64_t> tail_row(continuations.size(), -1);  // row in unique_tails, -1 when encoded in full
+
+  // Per prefix, one shared token sequence: start + every word of the prefix (`whole`); its first
+  // `n_complete` tokens are start + all words but the last. A continuation that starts a new word (" horse")
+  // leaves every word's BPE alone and continues `whole`; one that continues the last word ("ing") changes
+  // that word's tokens and continues only the complete words (the same run, by causality). Each
+  // continuation's tail is what follows; identical tails of one prefix (" The" and " the" normalise alike)
+  // run once.
+  struct Tail {
+    int64_t prefix_row;
+    size_t shared;
+    std::vector<int64_t> ids;
+    bool operator<(const Tail& o) const {
+      return std::tie(prefix_row, shared, ids) < std::tie(o.prefix_row, o.shared, o.ids);
+    }
+  };
+  std::vector<std::vector<int64_t>> wholes(prefixes.size());
+  std::vector<size_t> used_length(prefixes.size(), 0);  // longest shared part any tail of the prefix uses
+  std::map<Tail, int64_t> unique_index;
+  std::vector<const Tail*> unique_tails;
+  size_t total = 0;
+  for (const auto& c : continuations) total += c.size();
+  std::vector<int64_t> tail_of(total, -1);  // per output row: its unique tail, or -1 when encoded in full
   std::vector<std::vector<int64_t>> full;
   std::vector<int64_t> full_index;
-  for (size_t c = 0; c < continuations.size(); ++c) {
-    auto ids = tokenizer_.encode_for_model(prefix + continuations[c], context);
-    // A truncated text loses its last tokens: encoded in full. So is one that changes the clean-up of
-    // earlier words and shares nothing.
-    const bool fits = static_cast<int64_t>(ids.size()) < context;
-    size_t n_shared = 0;
-    if (fits && starts_with(ids, whole, whole.size())) {
-      n_shared = whole.size();
-    } else if (fits && starts_with(ids, whole, n_complete)) {
-      n_shared = n_complete;
+  size_t row = 0;
+  for (size_t p = 0; p < prefixes.size(); ++p) {
+    std::vector<int64_t>& whole = wholes[p];
+    whole = {tokenizer_.sot_id()};
+    size_t n_complete = 1;
+    const auto words = tokenizer_.split_words(tokenizer_.normalize(prefixes[p]));
+    for (size_t i = 0; i < words.size(); ++i) {
+      if (i + 1 == words.size()) n_complete = whole.size();
+      const auto ids = tokenizer_.encode_word(words[i]);
+      whole.insert(whole.end(), ids.begin(), ids.end());
     }
-    if (n_shared == 0) {
-      full.push_back(std::move(ids));
-      full_index.push_back(static_cast<int64_t>(c));
-      continue;
+    for (const auto& continuation : continuations[p]) {
+      auto ids = tokenizer_.encode_for_model(prefixes[p] + continuation, context);
+      // A truncated text loses its last tokens: encoded in full. So is one that changes the clean-up of
+      // earlier words and shares nothing.
+      const bool fits = static_cast<int64_t>(ids.size()) < context;
+      size_t n_shared = 0;
+      if (fits && starts_with(ids, whole, whole.size())) {
+        n_shared = whole.size();
+      } else if (fits && starts_with(ids, whole, n_complete)) {
+        n_shared = n_complete;
+      }
+      if (n_shared == 0) {
+        full.push_back(std::move(ids));
+        full_index.push_back(static_cast<int64_t>(row++));
+        continue;
+      }
+      used_length[p] = std::max(used_length[p], n_shared);
+      Tail key{static_cast<int64_t>(p), n_shared, {ids.begin() + static_cast<std::ptrdiff_t>(n_shared), ids.end()}};
+      auto [it, inserted] = unique_index.emplace(std::move(key), static_cast<int64_t>(unique_tails.size()));
+      if (inserted) unique_tails.push_back(&it->first);
+      tail_of[row++] = it->second;
     }
-    std::pair<size_t, std::vector<int64_t>> key{n_shared, {ids.begin() + static_cast<std::ptrdiff_t>(n_shared), ids.end()}};
-    auto [it, inserted] = unique_index.emplace(std::move(key), static_cast<int64_t>(unique_tails.size()));
-    if (inserted) unique_tails.push_back(it->first);
-    tail_row[c] = it->second;
   }
 
-  auto out = torch::empty({static_cast<int64_t>(continuations.size()), dim()},
-                          torch::TensorOptions().dtype(torch::kFloat).device(device_));
+  auto out = torch::empty({static_cast<int64_t>(total), dim()}, torch::TensorOptions().dtype(torch::kFloat).device(device_));
   if (!unique_tails.empty()) {
-    size_t longest_shared = 0;
-    std::map<size_t, std::vector<int64_t>> by_shared;  // shared length -> unique rows
-    for (size_t u = 0; u < unique_tails.size(); ++u) {
-      longest_shared = std::max(longest_shared, unique_tails[u].first);
-      by_shared[unique_tails[u].first].push_back(static_cast<int64_t>(u));
+    // Every prefix's shared tokens in one run of the text model, rows right-padded to the longest.
+    size_t longest = 1;
+    for (size_t p = 0; p < prefixes.size(); ++p) longest = std::max(longest, used_length[p]);
+    std::vector<std::vector<int64_t>> prefix_rows(prefixes.size());
+    for (size_t p = 0; p < prefixes.size(); ++p) {
+      prefix_rows[p].assign(wholes[p].begin(), wholes[p].begin() + static_cast<std::ptrdiff_t>(std::max<size_t>(used_length[p], 1)));
     }
-    const auto shared = model_->encode_text_prefix(
-        torch::tensor(std::vector<int64_t>(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(longest_shared)),
-                      torch::kLong)
-            .to(device_));
+    auto prefix_ids = padded(prefix_rows, 0, prefix_rows.size());  // [P, L0]
+    if (prefix_ids.size(1) < static_cast<int64_t>(longest)) {
+      throw Error(ErrorCode::kInternal, "embed_continuations: prefix rows shorter than their shared parts");
+    }
+    const auto shared_cache = model_->encode_text_prefix(prefix_ids.to(device_));
+    // Tails of all prefixes in groups of similar length, each group one batch.
+    std::vector<size_t> lengths;
+    for (const Tail* t : unique_tails) lengths.push_back(t->ids.size());
     auto unique_embeds = torch::empty({static_cast<int64_t>(unique_tails.size()), dim()},
                                       torch::TensorOptions().dtype(torch::kFloat).device(device_));  // [U, D]
-    for (auto& [n_shared, rows] : by_shared) {
-      const auto prefix_cache = n_shared == longest_shared ? shared : shared.first(static_cast<int64_t>(n_shared));
-      std::vector<size_t> lengths;
-      for (int64_t u : rows) lengths.push_back(unique_tails[static_cast<size_t>(u)].second.size());
-      for (const auto& bucket : length_buckets(lengths)) {
-        for (size_t i = 0; i < bucket.size(); i += kTextBatch) {
-          const size_t end = std::min(bucket.size(), i + kTextBatch);
-          std::vector<std::vector<int64_t>> tails;
-          std::vector<int64_t> tail_lengths, index;
-          for (size_t j = i; j < end; ++j) {
-            const int64_t u = rows[bucket[j]];
-            tails.push_back(unique_tails[static_cast<size_t>(u)].second);
-            tail_lengths.push_back(static_cast<int64_t>(tails.back().size()));
-            index.push_back(u);
-          }
-          const auto pooled = model_->encode_text_tails(prefix_cache, padded(tails, 0, tails.size()).to(device_),
-                                                        torch::tensor(tail_lengths, torch::kLong).to(device_));
-          unique_embeds.index_copy_(0, torch::tensor(index, torch::kLong).to(device_), normalise_rows(pooled));
+    for (const auto& bucket : length_buckets(lengths)) {
+      for (size_t i = 0; i < bucket.size(); i += kTextBatch) {
+        const size_t end = std::min(bucket.size(), i + kTextBatch);
+        std::vector<std::vector<int64_t>> tails;
+        std::vector<int64_t> tail_lengths, index, rows_of, shared_of;
+        for (size_t j = i; j < end; ++j) {
+          const Tail* t = unique_tails[bucket[j]];
+          tails.push_back(t->ids);
+          tail_lengths.push_back(static_cast<int64_t>(t->ids.size()));
+          index.push_back(static_cast<int64_t>(bucket[j]));
+          rows_of.push_back(t->prefix_row);
+          shared_of.push_back(static_cast<int64_t>(t->shared));
         }
+        auto on_device = [&](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kLong).to(device_); };
+        const auto pooled = model_->encode_text_tails(shared_cache, padded(tails, 0, tails.size()).to(device_),
+                                                      on_device(tail_lengths), on_device(rows_of), on_device(shared_of));
+        unique_embeds.index_copy_(0, on_device(index), normalise_rows(pooled));
       }
     }
-    std::vector<int64_t> tail_index, tail_source;
-    for (size_t c = 0; c < continuations.size(); ++c) {
-      if (tail_row[c] < 0) continue;
-      tail_index.push_back(static_cast<int64_t>(c));
-      tail_source.push_back(tail_row[c]);
+    std::vector<int64_t> tail_rows, tail_source;
+    for (size_t r = 0; r < total; ++r) {
+      if (tail_of[r] < 0) continue;
+      tail_rows.push_back(static_cast<int64_t>(r));
+      tail_source.push_back(tail_of[r]);
     }
-    out.index_copy_(0, torch::tensor(tail_index, torch::kLong).to(device_),
+    out.index_copy_(0, torch::tensor(tail_rows, torch::kLong).to(device_),
                     unique_embeds.index_select(0, torch::tensor(tail_source, torch::kLong).to(device_)));
   }
   if (!full.empty()) {

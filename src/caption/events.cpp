@@ -36,4 +36,25 @@ std::vector<Event> finalize_events(std::vector<Event> events, double max_tiou) {
   return kept;
 }
 
+std::vector<Event> merge_same_captions(std::vector<Event> events, double gap_s) {
+  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.start_s < b.start_s; });
+  bool merged = true;
+  while (merged) {
+    merged = false;
+    for (size_t i = 0; i < events.size() && !merged; ++i) {
+      for (size_t j = i + 1; j < events.size() && !merged; ++j) {
+        if (events[i].caption != events[j].caption) continue;
+        const double gap = std::max(events[i].start_s, events[j].start_s) - std::min(events[i].end_s, events[j].end_s);
+        if (gap > gap_s) continue;
+        events[i].start_s = std::min(events[i].start_s, events[j].start_s);
+        events[i].end_s = std::max(events[i].end_s, events[j].end_s);
+        events[i].score = std::max(events[i].score, events[j].score);
+        events.erase(events.begin() + static_cast<std::ptrdiff_t>(j));
+        merged = true;
+      }
+    }
+  }
+  return events;
+}
+
 }  // namespace vidscribe::caption

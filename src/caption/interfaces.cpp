@@ -4,11 +4,15 @@
 
 namespace vidscribe::caption {
 
-torch::Tensor ImageTextModel::embed_continuations(const std::string& prefix,
-                                                  const std::vector<std::string>& continuations) {
+torch::Tensor ImageTextModel::embed_continuations(const std::vector<std::string>& prefixes,
+                                                  const std::vector<std::vector<std::string>>& continuations) {
+  if (prefixes.size() != continuations.size()) {
+    throw Error(ErrorCode::kInternal, "embed_continuations: one list of continuations per prefix expected");
+  }
   std::vector<std::string> texts;
-  texts.reserve(continuations.size());
-  for (const auto& c : continuations) texts.push_back(prefix + c);
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    for (const auto& c : continuations[i]) texts.push_back(prefixes[i] + c);
+  }
   return embed_texts(texts);
 }
 

@@ -21,17 +21,23 @@ class ImageTextModel {
   // Size D of the joint embedding space.
   virtual int64_t dim() const = 0;
 
+  // The model's own temperature of its softmax over cosine similarities (> 0): CLIP's 1 / exp(logit_scale),
+  // 0.01 for OpenAI's checkpoints. The default vision target of method.md section 4.2 uses it.
+  virtual double temperature() const = 0;
+
   // pixels: [T, 3, S, S] float32, preprocessed for this model -> [T, D] float32, L2-normalised rows.
   virtual torch::Tensor embed_frames(const torch::Tensor& pixels) = 0;
 
   // texts (UTF-8; invalid sequences may be replaced) -> [N, D] float32, L2-normalised rows.
   virtual torch::Tensor embed_texts(const std::vector<std::string>& texts) = 0;
 
-  // The embeddings of prefix + continuations[i] for every i -> [N, D] float32, L2-normalised rows.
-  // Must equal embed_texts of the concatenations (within float rounding); implementations may share
-  // the work on the common prefix (method.md section 7). The default encodes every concatenation.
-  virtual torch::Tensor embed_continuations(const std::string& prefix,
-                                            const std::vector<std::string>& continuations);
+  // For every event i, the embeddings of prefixes[i] + continuations[i][j] for every j -> [sum_i N_i, D]
+  // float32, L2-normalised rows in the order (i, j). Must equal embed_texts of the concatenations (within
+  // float rounding); implementations share the work on each common prefix and run all events as one batch
+  // (method.md section 7). The default encodes every concatenation in one embed_texts call.
+  // REQUIRES: prefixes.size() == continuations.size().
+  virtual torch::Tensor embed_continuations(const std::vector<std::string>& prefixes,
+                                            const std::vector<std::vector<std::string>>& continuations);
 };
 
 // Per-layer keys and values of the positions a causal LM has already seen, batch-major. Opaque to the

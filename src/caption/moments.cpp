@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace vidscribe::caption {
 
@@ -83,6 +84,73 @@ double temporal_iou(const Span& x, const Span& y) {
   const double inter = std::max(0.0, std::min(x.end, y.end) - std::max(x.start, y.start));
   const double uni = (x.end - x.start) + (y.end - y.start) - inter;
   return uni > 0 ? inter / uni : 0.0;
+}
+
+std::vector<RefitSpan> refit_spans(const torch::Tensor& frames, const std::vector<double>& u,
+                                   const torch::Tensor& texts, const std::vector<std::string>& captions,
+                                   const std::vector<Span>& spans) {
+  torch::NoGradGuard no_grad;
+  const auto n_events = static_cast<int64_t>(spans.size());
+  const auto n_frames = static_cast<int64_t>(u.size());
+  std::vector<RefitSpan> out;
+  for (const auto& s : spans) {
+    int64_t inside = 0;
+    for (double t : u) inside += t >= s.start && t <= s.end;
+    out.push_back({s, inside});
+  }
+  if (n_events < 2 || n_frames == 0) return out;
+  const auto sims_tensor = texts.matmul(frames.t()).to(torch::kCPU, torch::kDouble).contiguous();  // [K, T]
+  const auto sims = sims_tensor.accessor<double, 2>();
+  const double half = 0.5 / static_cast<double>(n_frames);
+  for (int64_t k = 0; k < n_events; ++k) {
+    std::vector<double> margin(static_cast<size_t>(n_frames), 0.0);
+    bool has_rival = false;
+    for (int64_t t = 0; t < n_frames; ++t) {
+      double rival = -std::numeric_limits<double>::infinity();
+      for (int64_t j = 0; j < n_events; ++j) {
+        if (captions[static_cast<size_t>(j)] != captions[static_cast<size_t>(k)]) {
+          rival = std::max(rival, sims[j][t]);
+        }
+      }
+      if (!std::isfinite(rival)) break;
+      has_rival = true;
+      margin[static_cast<size_t>(t)] = sims[k][t] - rival;
+    }
+    if (!has_rival) continue;
+    const double centre = (spans[static_cast<size_t>(k)].start + spans[static_cast<size_t>(k)].end) / 2;
+    size_t c = 0;
+    for (size_t t = 1; t < u.size(); ++t) {
+      if (std::abs(u[t] - centre) < std::abs(u[c] - centre)) c = t;
+    }
+    // Another event with the same caption is a scene of its own (A B A): the run never enters its span.
+    auto barrier = [&](size_t t) {
+      for (int64_t j = 0; j < n_events; ++j) {
+        const Span& o = spans[static_cast<size_t>(j)];
+        if (j != k && captions[static_cast<size_t>(j)] == captions[static_cast<size_t>(k)] && u[t] >= o.start &&
+            u[t] <= o.end) {
+          return true;
+        }
+      }
+      return false;
+    };
+    // The best left and right extensions from frame c: prefix sums of the margins, taken where largest.
+    size_t left = c, right = c;
+    double sum = 0, best = 0;
+    for (size_t t = c; t-- > 0 && !barrier(t);) {
+      sum += margin[t];
+      if (sum > best) best = sum, left = t;
+    }
+    sum = 0, best = 0;
+    for (size_t t = c + 1; t < u.size() && !barrier(t); ++t) {
+      sum += margin[t];
+      if (sum > best) best = sum, right = t;
+    }
+    int64_t support = 0;
+    for (size_t t = left; t <= right; ++t) support += margin[t] > 0;
+    out[static_cast<size_t>(k)] = {{std::clamp(u[left] - half, 0.0, 1.0), std::clamp(u[right] + half, 0.0, 1.0)},
+                                   support};
+  }
+  return out;
 }
 
 }  // namespace vidscribe::caption

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace vidscribe::caption {
@@ -49,6 +50,25 @@ std::pair<torch::Tensor, torch::Tensor> mask_parameters(const std::vector<Span>&
                                                         const MaskGeometry& geometry);
 // The spans [c_k - w_k/2, c_k + w_k/2] of parameters a, b ([K]), clipped to [0, 1].
 std::vector<Span> mask_spans(const torch::Tensor& a, const torch::Tensor& b, const MaskGeometry& geometry);
+
+// A span re-fitted to the frames its caption describes.
+struct RefitSpan {
+  Span span;
+  int64_t support = 0;  // frames of the span that its caption describes better than any other caption does
+};
+
+// Each span re-fitted to the frames its caption describes (ours; method.md section 5 reads the masks as they
+// are). frames: [T, D] L2-normalised; u: [T] normalised frame times, increasing; texts: [K, D] L2-normalised
+// CLIP embeddings of the K captions; captions: the K caption strings (equal captions do not compete).
+// For event k, frame t's margin is cos(text_k, v_t) minus the best cos of a different caption with v_t; the
+// new span is the run of frames containing the frame nearest the old span's centre whose margins have the
+// largest sum (extending to either side while that sum grows), padded by half a frame spacing and clipped
+// to [0, 1]; it never enters the old span of another event with the same caption (a scene that returns is
+// an event of its own). An event whose caption no other caption differs from keeps its span (support: all
+// its frames).
+std::vector<RefitSpan> refit_spans(const torch::Tensor& frames, const std::vector<double>& u,
+                                   const torch::Tensor& texts, const std::vector<std::string>& captions,
+                                   const std::vector<Span>& spans);
 
 // Temporal IoU of two spans (0 when both are empty).
 double temporal_iou(const Span& x, const Span& y);

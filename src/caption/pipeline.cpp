@@ -8,9 +8,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "caption/option_table.h"
 #include "caption/zerota.h"
 #include "media/probe.h"
 #include "nn/models/gpt2.h"
+#include "util/file_hash.h"
 #include "util/log.h"
 #include "vidscribe/error.h"
 
@@ -53,6 +55,15 @@ FrameEmbedFn clip_frame_embedder(ClipImageText& clip) {
   };
 }
 
+FrameSource FrameSource::from(const VideoOptions& video, const fs::path& cache_dir) {
+  FrameSource source;
+  source.sampling.fps = video.fps;
+  source.sampling.max_frames = video.max_frames;
+  source.batch_size = video.frame_batch;
+  source.cache_dir = cache_dir;
+  return source;
+}
+
 fs::path default_frame_cache_dir() {
   if (const char* v = std::getenv("VIDSCRIBE_FRAME_CACHE"); v != nullptr && *v != '\0') return v;
   if (const char* v = std::getenv("XDG_CACHE_HOME"); v != nullptr && *v != '\0') {
@@ -76,10 +87,13 @@ Captioner::Captioner(const fs::path& clip_dir, const fs::path& lm_dir, torch::De
   clip_ = std::make_unique<ClipImageText>(clip.model, clip.tokenizer);
   nn::LoadedGpt2 lm = nn::load_gpt2(lm_dir, device);
   lm_ = std::make_unique<Gpt2Lm>(lm.model, lm.tokenizer);
+  clip_sha256_ = util::file_sha256(clip_dir / "model.safetensors");
+  lm_sha256_ = util::file_sha256(lm_dir / "model.safetensors");
 }
 
 std::string Captioner::model_json() const {
-  nlohmann::json j = {{"clip", {{"folder", clip_dir_.string()}}}, {"lm", {{"folder", lm_dir_.string()}}}};
+  nlohmann::json j = {{"clip", {{"folder", clip_dir_.string()}, {"sha256", clip_sha256_}}},
+                      {"lm", {{"folder", lm_dir_.string()}, {"sha256", lm_sha256_}}}};
   return j.dump();
 }
 
@@ -95,14 +109,15 @@ FrameEmbeddings Captioner::frame_embeddings(const fs::path& video, const FrameSo
 }
 
 VideoCaptions Captioner::caption(const fs::path& video, const PipelineOptions& options) {
-  CaptionOptions method = options.method;
-  if (options.whole) {
+  validate(options.options);
+  const VideoOptions& v = options.options.video;
+  MethodOptions method = options.options.method;
+  if (v.whole) {
     method.fixed_masks = true;
     method.events = 1;
   }
-  validate(method);
-  const double window_s = options.whole ? 0.0 : options.window_s;
-  FrameEmbeddings frames = frame_embeddings(video, options.frames, window_s);
+  const double window_s = v.whole ? 0.0 : v.window_s;
+  FrameEmbeddings frames = frame_embeddings(video, FrameSource::from(v, options.cache_dir), window_s);
   if (frames.n_frames() == 0 || !(frames.duration_s > 0)) {
     throw Error(ErrorCode::kUnsupportedMedia, "no frames with a duration could be read from " + video.string());
   }
@@ -139,7 +154,7 @@ VideoCaptions Captioner::caption(const fs::path& video, const PipelineOptions& o
     part.embeddings = all.index_select(0, torch::tensor(rows, torch::kInt64).to(device_));
     part.duration_s = end - begin;
     for (Event e : caption_video(part, *clip_, *lm_, method)) {
-      if (options.whole) {  // the clip itself, not the soft mask's rounded edges
+      if (v.whole) {  // the clip itself, not the soft mask's rounded edges
         e.start_s = 0;
         e.end_s = part.duration_s;
       }

@@ -11,28 +11,26 @@
 #include "caption/clip_adapter.h"
 #include "caption/frame_cache.h"
 #include "caption/gpt2_adapter.h"
-#include "caption/options.h"
 #include "media/sampler.h"
 #include "nn/models/clip.h"
 #include "vidscribe/captions.h"
+#include "vidscribe/options.h"
 
 namespace vidscribe::caption {
 
 // How frames are taken and where their embeddings are cached (method.md section 1).
 struct FrameSource {
-  media::SamplingOptions sampling;      // --fps (default 1), --max-frames (default 256) per window
-  int batch_size = 16;                  // frames per CLIP call (default 16)
+  media::SamplingOptions sampling;      // fps, max_frames (per window) from VideoOptions
+  int batch_size = 16;                  // frames per CLIP call (VideoOptions::frame_batch)
   std::filesystem::path cache_dir;      // frame-embedding cache; empty = none (default)
+
+  // The frame side of `video`, caching in cache_dir.
+  static FrameSource from(const VideoOptions& video, const std::filesystem::path& cache_dir);
 };
 
 struct PipelineOptions {
-  CaptionOptions method;                // the optimiser (options.h)
-  FrameSource frames;
-  // Videos longer than this are captioned window by window (equal windows of at most window_s seconds),
-  // each with its own events; timestamps stay absolute and memory is bounded by one window (default 600).
-  double window_s = 600;
-  // One caption for the whole clip: K = 1, the mask fixed over the clip (dataset labelling; default off).
-  bool whole = false;
+  CaptionOptions options;               // video and method (vidscribe/options.h)
+  std::filesystem::path cache_dir;      // frame-embedding cache; empty = none (default)
 };
 
 // The CLIP side of the frame stage: sampling and preprocessing options from the model's
@@ -64,11 +62,13 @@ class Captioner {
   FrameEmbeddings frame_embeddings(const std::filesystem::path& video, const FrameSource& source,
                                    double window_s = 0);
 
-  // {"clip": {"folder": ...}, "lm": {"folder": ...}}
+  // {"clip": {"folder": ..., "sha256": ...}, "lm": {...}}: each model by folder and by the SHA-256 of its
+  // weights (as `models verify` computes it; cached beside the file, keyed by its size and time).
   std::string model_json() const;
 
  private:
   std::filesystem::path clip_dir_, lm_dir_;
+  std::string clip_sha256_, lm_sha256_;
   nn::ClipPreprocessConfig preprocess_;
   std::unique_ptr<ClipImageText> clip_;
   std::unique_ptr<Gpt2Lm> lm_;

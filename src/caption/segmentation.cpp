@@ -31,7 +31,7 @@ std::vector<Span> even_spans(int k) {
 }
 
 std::vector<Span> structure_spans(const torch::Tensor& frames, const std::vector<double>& times_s,
-                                  double duration_s, const CaptionOptions& options) {
+                                  double duration_s, const MethodOptions& options) {
   const int64_t t = frames.size(0);
   const int wanted_fixed = options.events;
   const int fallback = wanted_fixed > 0 ? wanted_fixed : std::max(1, options.min_events);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "caption/moments.h"
-#include "caption/options.h"
+#include "vidscribe/options.h"
 
 namespace vidscribe::caption {
 
@@ -23,7 +23,7 @@ std::vector<double> boundary_drops(const torch::Tensor& frames, int64_t window);
 // the K - 1 strongest boundaries are taken regardless of the thresholds. When too few boundaries exist,
 // the result is even_spans() of the wanted count.
 std::vector<Span> structure_spans(const torch::Tensor& frames, const std::vector<double>& times_s,
-                                  double duration_s, const CaptionOptions& options);
+                                  double duration_s, const MethodOptions& options);
 
 // k boxes of equal width side by side over [0, 1] (the fallback of method.md section 2).
 std::vector<Span> even_spans(int k);

@@ -34,7 +34,7 @@ TokenClass classify_token(const std::string& bytes) {
   return TokenClass::kOther;
 }
 
-TokenRules::TokenRules(const CausalLm& lm, const CaptionOptions& options)
+TokenRules::TokenRules(const CausalLm& lm, const MethodOptions& options)
     : options_(options), period_id_(lm.period_id()), eos_id_(lm.eos_id()) {
   const int64_t v = lm.vocab_size();
   classes_.resize(static_cast<size_t>(v));
@@ -52,13 +52,13 @@ TokenRules::TokenRules(const CausalLm& lm, const CaptionOptions& options)
   after_punct_factor_ = torch::tensor(after_punct);
 }
 
-torch::Tensor TokenRules::apply(const torch::Tensor& log_probs, const std::vector<int64_t>& generated) const {
+torch::Tensor TokenRules::apply(const torch::Tensor& logits, const std::vector<int64_t>& generated) const {
   torch::NoGradGuard no_grad;
-  auto scores = log_probs.to(torch::kCPU, torch::kFloat).clone().contiguous();  // [V]
+  auto scores = logits.to(torch::kCPU, torch::kFloat).clone().contiguous();  // [V]
   auto* x = scores.data_ptr<float>();
   const auto n = static_cast<int64_t>(generated.size());
 
-  // Plain English: every factor here discourages; applied to non-positive scores it multiplies them.
+  // Plain English: every factor here discourages.
   const torch::Tensor* factor = &first_factor_;
   if (n > 0) {
     const auto last = classes_[generated.back()];

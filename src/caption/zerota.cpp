@@ -6,9 +6,11 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 
 #include "caption/events.h"
+#include "caption/option_table.h"
 #include "caption/segmentation.h"
 #include "caption/token_rules.h"
 #include "nn/models/common.h"
@@ -35,12 +37,63 @@ torch::Tensor ids_tensor(const std::vector<int64_t>& ids, torch::Device device) 
 // A uniform double in [0, 1) from 53 random bits: the same numbers on every standard library.
 double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
+// Adam (torch's defaults: betas 0.9 and 0.999, eps 1e-8, no weight decay) on one tensor whose rows (dimension
+// 0) belong to the events, with a step count per row, so that a finished event's rows and their moments stay
+// exactly as they are (method.md section 4.7; freezing is ours). A shared tensor (W) is one row.
+class RowAdam {
+ public:
+  RowAdam(torch::Tensor param, double lr, bool per_row) : param_(std::move(param)), lr_(lr), per_row_(per_row) {
+    m_ = torch::zeros_like(param_);
+    v_ = torch::zeros_like(param_);
+    steps_ = torch::zeros({per_row ? param_.size(0) : 1}, param_.options().requires_grad(false));
+  }
+
+  // Applies one step to the rows where `active` ([R] bool on the param's device) is true, from param.grad().
+  // Rows that are not active keep their values and their moments.
+  void step(const torch::Tensor& active) {
+    const auto& grad = param_.grad();
+    if (!grad.defined() || lr_ == 0) return;
+    torch::NoGradGuard no_grad;
+    constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
+    std::vector<int64_t> shape(static_cast<size_t>(param_.dim()), 1);
+    shape[0] = per_row_ ? param_.size(0) : 1;
+    const auto on = (per_row_ ? active : active.any().reshape({1})).to(param_.scalar_type());  // [R] 0/1
+    const auto on_b = on.view(shape);
+    steps_ += on;
+    const auto t = steps_.clamp_min(1).view(shape);
+    const auto m = kBeta1 * m_ + (1 - kBeta1) * grad;
+    const auto v = kBeta2 * v_ + (1 - kBeta2) * grad * grad;
+    const auto m_hat = m / (1 - torch::pow(kBeta1, t));
+    const auto v_hat = v / (1 - torch::pow(kBeta2, t));
+    param_.sub_(on_b * lr_ * m_hat / (v_hat.sqrt() + kEps));
+    m_.copy_(torch::lerp(m_, m, on_b));
+    v_.copy_(torch::lerp(v_, v, on_b));
+  }
+
+  void zero_grad() {
+    if (param_.grad().defined()) param_.mutable_grad() = torch::Tensor();
+  }
+
+ private:
+  torch::Tensor param_, m_, v_, steps_;
+  double lr_;
+  bool per_row_;
+};
+
+double norm_of(const torch::Tensor& t) { return t.defined() ? t.norm().item<double>() : 0.0; }
+
 // The state of one video's optimisation: the learned parameters and the fixed inputs.
 class Optimiser {
  public:
   Optimiser(const VideoFrames& video, const std::vector<Span>& initial, ImageTextModel& image_text, CausalLm& lm,
-            const CaptionOptions& options)
-      : image_text_(image_text), lm_(lm), options_(options), rules_(lm, options), rng_(options.seed) {
+            const MethodOptions& options, const Ablation& ablation)
+      : image_text_(image_text),
+        lm_(lm),
+        options_(options),
+        ablation_(ablation),
+        rules_(lm, options),
+        rng_(options.seed),
+        tau_(vision_temperature(options, image_text)) {
     device_ = video.embeddings.device();
     frames_ = video.embeddings.detach().to(torch::kFloat);
     k_ = static_cast<int64_t>(initial.size());
@@ -52,8 +105,6 @@ class Optimiser {
     auto [a, b] = mask_parameters(initial, geometry_);
     a_ = a.to(device_).requires_grad_(!options.fixed_masks);
     b_ = b.to(device_).requires_grad_(!options.fixed_masks);
-    a_frozen_ = a_.detach().clone();
-    b_frozen_ = b_.detach().clone();
 
     base_ids_ = lm.encode(options.prompt);
     if (base_ids_.empty()) base_ids_ = {lm.eos_id()};  // q needs a context; GPT-2 starts texts this way
@@ -70,14 +121,21 @@ class Optimiser {
     prefix_ = (eos_embedding + noise * options.prefix_noise_std).to(device_).requires_grad_(true);  // [K, n, C]
     w_ = torch::zeros({c, frames_.size(1)}, torch::TensorOptions().dtype(torch::kFloat).device(device_))
              .requires_grad_(true);  // [C, D]
-
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(std::vector<torch::Tensor>{prefix_, w_},
-                        std::make_unique<torch::optim::AdamOptions>(options.lr_prefix));
-    if (!options.fixed_masks) {
-      groups.emplace_back(std::vector<torch::Tensor>{a_, b_}, std::make_unique<torch::optim::AdamOptions>(options.lr_mask));
+    adam_prefix_ = std::make_unique<RowAdam>(prefix_, options.lr_prefix, true);
+    adam_w_ = std::make_unique<RowAdam>(w_, options.lr_w, false);
+    adam_a_ = std::make_unique<RowAdam>(a_, options.fixed_masks ? 0.0 : options.lr_mask, true);
+    adam_b_ = std::make_unique<RowAdam>(b_, options.fixed_masks ? 0.0 : options.lr_mask, true);
+    if (util::verbosity() >= util::Verbosity::kVerbose) {
+      torch::NoGradGuard no_grad;
+      // Scale of real token embeddings, for comparing |W z_k| and |P_k| in the logs.
+      const auto table = lm.embed(torch::arange(std::min<int64_t>(lm.vocab_size(), 4096), torch::kLong)
+                                      .unsqueeze(0)
+                                      .to(device_));
+      char line[160];
+      std::snprintf(line, sizeof line, "token embeddings: mean |e| %.3f, max %.3f; vision temperature %.4g",
+                    table.norm(2, 2).mean().item<double>(), table.norm(2, 2).max().item<double>(), tau_);
+      util::debug(line);
     }
-    adam_ = std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(options.lr_prefix));
   }
 
   std::vector<MomentResult> run() {
@@ -97,11 +155,9 @@ class Optimiser {
   }
 
  private:
-  // masks [K, T] and moment embeddings z [K, D]; finished events' masks are constants.
-  std::pair<torch::Tensor, torch::Tensor> moments(const torch::Tensor& done) {
-    const auto a = torch::where(done, a_.detach(), a_);
-    const auto b = torch::where(done, b_.detach(), b_);
-    const auto masks = soft_masks(a, b, u_, geometry_);
+  // masks [K, T] and moment embeddings z [K, D].
+  std::pair<torch::Tensor, torch::Tensor> moments() {
+    const auto masks = soft_masks(a_, b_, u_, geometry_);
     return {masks, moment_embeddings(masks, frames_)};
   }
 
@@ -124,24 +180,38 @@ class Optimiser {
     return text;
   }
 
-  // CLIP text embeddings of prompt + caption so far + each candidate: candidates [A, N] -> [A, N, D].
-  // Constants of the optimisation (only z_k carries gradient, method.md section 7).
+  // CLIP text embeddings of prompt + caption so far + each candidate, all active events in one call:
+  // candidates [A, N] -> [A, N, D]. Constants of the optimisation (only z_k carries gradient, section 7).
   torch::Tensor candidate_embeddings(const std::vector<int64_t>& active, const torch::Tensor& candidates,
                                      const std::vector<std::vector<int64_t>>& captions) {
     torch::NoGradGuard no_grad;
-    const auto cpu = candidates.to(torch::kCPU).contiguous();
+    const auto cpu = candidates.to(torch::kCPU).contiguous();  // the one transfer of the token loop
     const int64_t n = cpu.size(1);
-    std::vector<torch::Tensor> rows;
+    std::vector<std::string> prefixes;
+    std::vector<std::vector<std::string>> continuations(active.size());
     for (size_t r = 0; r < active.size(); ++r) {
       const auto* ids = cpu[static_cast<int64_t>(r)].data_ptr<int64_t>();
-      std::vector<std::string> continuations;
-      continuations.reserve(static_cast<size_t>(n));
-      for (int64_t j = 0; j < n; ++j) continuations.push_back(lm_.token_bytes(ids[j]));
-      rows.push_back(image_text_.embed_continuations(options_.prompt + generated_text(captions[active[r]]),
-                                                     continuations));
+      continuations[r].reserve(static_cast<size_t>(n));
+      for (int64_t j = 0; j < n; ++j) continuations[r].push_back(lm_.token_bytes(ids[j]));
+      prefixes.push_back(options_.prompt + generated_text(captions[static_cast<size_t>(active[r])]));
     }
+    const auto e = image_text_.embed_continuations(prefixes, continuations);  // [A * N, D]
     // clone(): an adapter may compute under InferenceMode, and inference tensors cannot be saved for backward.
-    return torch::stack(rows).to(device_, torch::kFloat).clone();
+    return e.reshape({static_cast<int64_t>(active.size()), n, e.size(1)}).to(device_, torch::kFloat).clone();
+  }
+
+  // What the vision target needs at one token: the candidates of each active event and their CLIP texts.
+  struct Candidates {
+    torch::Tensor ids;         // [A, N] int64
+    torch::Tensor embeddings;  // [A, N, D]
+  };
+  Candidates candidates_of(const torch::Tensor& log_p, const std::vector<int64_t>& active,
+                           const std::vector<std::vector<int64_t>>& captions) {
+    const int64_t n = std::min<int64_t>(options_.n_candidates, log_p.size(1));
+    Candidates c;
+    c.ids = std::get<1>(log_p.detach().topk(n, 1));  // [A, N]
+    c.embeddings = candidate_embeddings(active, c.ids, captions);
+    return c;
   }
 
   // One caption per event, optimising as it goes (method.md section 4).
@@ -149,9 +219,7 @@ class Optimiser {
     std::vector<std::vector<int64_t>> captions(static_cast<size_t>(k_));
     std::vector<int64_t> active(static_cast<size_t>(k_));
     for (int64_t k = 0; k < k_; ++k) active[k] = k;
-    auto done = torch::zeros({k_}, torch::TensorOptions().dtype(torch::kBool).device(device_));
-    const int64_t vocab = lm_.vocab_size();
-    const int64_t n_candidates = std::min<int64_t>(options_.n_candidates, vocab);
+    const bool verbose = util::verbosity() >= util::Verbosity::kVerbose;
 
     // The fluency anchor q: the plain LM on [hard prompt] [caption so far], its cache kept across tokens.
     KvCache q_cache;
@@ -164,6 +232,9 @@ class Optimiser {
 
     for (int token = 0; token < options_.max_tokens && !active.empty(); ++token) {
       const auto rows = torch::tensor(active, torch::kLong).to(device_);
+      auto active_cpu = torch::zeros({k_}, torch::kBool);
+      for (int64_t k : active) active_cpu[k] = true;
+      const auto is_active = active_cpu.to(device_);  // [K]: finished events are frozen
       torch::Tensor caption_embeds;  // [A, L, C]
       if (token > 0) {
         torch::NoGradGuard no_grad;
@@ -174,47 +245,65 @@ class Optimiser {
       }
       const auto q = log_q.exp();  // [A, V]
 
+      Candidates cands;
+      torch::Tensor log_p_before;  // [A, V], for the logs
       for (int step = 0; step < options_.n_steps; ++step) {
-        adam_->zero_grad();
-        const auto [masks, z] = moments(done);
+        const auto [masks, z] = moments();
         const auto log_p = torch::log_softmax(lm_.last_logits(prefixed_inputs(rows, z, caption_embeds), nullptr), 1);
-
-        const auto candidates = std::get<1>(log_p.detach().topk(n_candidates, 1));             // [A, N]
-        const auto e = candidate_embeddings(active, candidates, captions);                      // [A, N, D]
-        const auto sims = e.bmm(z.index_select(0, rows).unsqueeze(2)).squeeze(2);               // [A, N]
-        const auto s = torch::softmax(sims / options_.clip_temperature, 1);                     // [A, N]
-        const auto loss_vision = -(s * log_p.gather(1, candidates)).sum();
+        cands = candidates_of(log_p, active, captions);
+        const auto z_target = ablation_.cut_vision_gradient_to_masks ? z.detach() : z;
+        const auto sims = cands.embeddings.bmm(z_target.index_select(0, rows).unsqueeze(2)).squeeze(2);  // [A, N]
+        const auto s = torch::softmax(sims / tau_, 1);                                                 // [A, N]
+        const auto loss_vision = -(s * log_p.gather(1, cands.ids)).sum();
         const auto loss_fluency = -(q * log_p).sum();
         const auto loss_iou = pairwise_iou_loss(masks);
         const auto loss = options_.lambda_vision * loss_vision + options_.lambda_fluency * loss_fluency +
                           options_.lambda_iou * loss_iou;
+        for (auto* adam : {adam_prefix_.get(), adam_w_.get(), adam_a_.get(), adam_b_.get()}) adam->zero_grad();
         loss.backward();
-        adam_->step();
-        {
-          torch::NoGradGuard no_grad;  // finished events keep their moments
-          a_.copy_(torch::where(done, a_frozen_, a_));
-          b_.copy_(torch::where(done, b_frozen_, b_));
-        }
-        if (util::verbosity() >= util::Verbosity::kVerbose) {
-          char line[160];
-          std::snprintf(line, sizeof line, "round %d token %d step %d: L_v %.5f L_f %.5f L_iou %.5f L %.5f", round,
-                        token, step, loss_vision.item<double>(), loss_fluency.item<double>(),
-                        loss_iou.item<double>(), loss.item<double>());
+        if (verbose) {
+          if (step == 0) log_p_before = log_p.detach();
+          char line[240];
+          std::snprintf(line, sizeof line,
+                        "round %d token %d step %d: L_v %.5f L_f %.5f L_iou %.5f L %.5f; |grad| P %.3g W %.3g a %.3g "
+                        "b %.3g",
+                        round, token, step, loss_vision.item<double>(), loss_fluency.item<double>(),
+                        loss_iou.item<double>(), loss.item<double>(), norm_of(prefix_.grad()), norm_of(w_.grad()),
+                        norm_of(a_.grad()), norm_of(b_.grad()));
           util::debug(line);
         }
+        adam_prefix_->step(is_active);
+        adam_w_->step(is_active);
+        adam_a_->step(is_active);
+        adam_b_->step(is_active);
       }
 
-      // Choose each active event's token from p_k with the updated parameters, fused with q.
+      // Choose each active event's token (method.md section 4): the LM's logits with the updated parameters,
+      // the token rules applied to them (where ZeroCap applies its factors), fused with q, and - with the
+      // posterior choice - CLIP's judgement of each candidate against the updated moment.
       std::vector<int64_t> chosen;
       {
         torch::NoGradGuard no_grad;
-        const auto z = moments(done).second;
-        const auto log_p = torch::log_softmax(lm_.last_logits(prefixed_inputs(rows, z, caption_embeds), nullptr), 1);
-        const auto fused = torch::log_softmax(options_.fusion * log_p + (1.0 - options_.fusion) * log_q, 1)
-                               .to(torch::kCPU);
+        const auto z = moments().second;
+        const auto logits = lm_.last_logits(prefixed_inputs(rows, z, caption_embeds), nullptr).to(torch::kFloat);
+        const auto log_p = torch::log_softmax(logits, 1);
+        if (!cands.ids.defined()) cands = candidates_of(log_p, active, captions);  // --steps 0
+        std::vector<torch::Tensor> adjusted;
         for (size_t r = 0; r < active.size(); ++r) {
-          chosen.push_back(choose(rules_.apply(fused[static_cast<int64_t>(r)], captions[active[r]])));
+          adjusted.push_back(rules_.apply(logits[static_cast<int64_t>(r)].to(torch::kCPU), captions[active[r]]));
         }
+        const auto log_rules = torch::log_softmax(torch::stack(adjusted), 1);                 // [A, V] CPU
+        auto scores = torch::log_softmax(options_.fusion * log_rules + (1.0 - options_.fusion) * log_q.to(torch::kCPU), 1);
+        const auto sims = cands.embeddings.bmm(z.index_select(0, rows).unsqueeze(2)).squeeze(2);  // [A, N]
+        const auto ids_cpu = cands.ids.to(torch::kCPU);
+        if (options_.token_choice == TokenChoice::kPosterior) {
+          // log prior + log likelihood, over the candidates only (CLIP judged nothing else).
+          auto posterior = torch::full_like(scores, -std::numeric_limits<float>::infinity());
+          posterior.scatter_(1, ids_cpu, scores.gather(1, ids_cpu) + (sims / tau_).to(torch::kCPU));
+          scores = posterior;
+        }
+        for (size_t r = 0; r < active.size(); ++r) chosen.push_back(choose(scores[static_cast<int64_t>(r)]));
+        if (verbose) log_choice(active, cands, sims, log_p_before, log_p, scores, chosen, z, rows);
       }
 
       // Append, retire finished events, and advance q for the others.
@@ -229,19 +318,10 @@ class Optimiser {
         keep_rows.push_back(static_cast<int64_t>(r));
         next_ids.push_back(chosen[r]);
       }
-      if (still_active.size() != active.size()) {
-        torch::NoGradGuard no_grad;
-        auto done_cpu = torch::ones({k_}, torch::kBool);
-        for (int64_t k : still_active) done_cpu[k] = false;
-        done = done_cpu.to(device_);
-        a_frozen_ = a_.detach().clone();
-        b_frozen_ = b_.detach().clone();
-      }
       active = still_active;
       if (!active.empty()) {
         torch::NoGradGuard no_grad;
-        const auto keep = torch::tensor(keep_rows, torch::kLong).to(device_);
-        q_cache.select_rows(keep);
+        q_cache.select_rows(torch::tensor(keep_rows, torch::kLong).to(device_));
         const auto ids = torch::tensor(next_ids, torch::kLong).reshape({static_cast<int64_t>(next_ids.size()), 1});
         log_q = torch::log_softmax(lm_.last_logits(lm_.embed(ids.to(device_)), &q_cache).to(torch::kFloat), 1);
       }
@@ -249,6 +329,32 @@ class Optimiser {
     }
     progress.update(int64_t{round + 1} * options_.max_tokens);
     return read_results(captions);
+  }
+
+  // -v: per event, how the step moved the LM towards CLIP's preferred candidate, and what was chosen.
+  void log_choice(const std::vector<int64_t>& active, const Candidates& cands, const torch::Tensor& sims,
+                  const torch::Tensor& log_p_before, const torch::Tensor& log_p_after, const torch::Tensor& scores,
+                  const std::vector<int64_t>& chosen, const torch::Tensor& z, const torch::Tensor& rows) {
+    const auto wz = z.index_select(0, rows).matmul(w_.t()).norm(2, 1).to(torch::kCPU);    // [A]
+    const auto pk = prefix_.index_select(0, rows).norm(2, 2).mean(1).to(torch::kCPU);      // [A]
+    const auto best_col = sims.argmax(1, true);                                             // [A, 1]
+    const auto best = cands.ids.gather(1, best_col).squeeze(1).to(torch::kCPU);             // [A]
+    const auto after = log_p_after.to(torch::kCPU);
+    const auto before = log_p_before.defined() ? log_p_before.to(torch::kCPU) : after;
+    for (size_t r = 0; r < active.size(); ++r) {
+      const auto i = static_cast<int64_t>(r);
+      const int64_t b = best[i].item<int64_t>();
+      const auto rank = [&](const torch::Tensor& lp) { return (lp[i] > lp[i][b]).sum().item<int64_t>(); };
+      char line[400];
+      std::snprintf(line, sizeof line,
+                    "  event %lld: CLIP prefers '%s': log p_k %.3f -> %.3f, rank %lld -> %lld; chosen '%s' (score "
+                    "%.3f); |W z| %.3f |P| %.3f",
+                    static_cast<long long>(active[r]), lm_.token_bytes(b).c_str(), before[i][b].item<double>(),
+                    after[i][b].item<double>(), static_cast<long long>(rank(before)),
+                    static_cast<long long>(rank(after)), lm_.token_bytes(chosen[r]).c_str(),
+                    scores[i][chosen[r]].item<double>(), wz[i].item<double>(), pk[i].item<double>());
+      util::debug(line);
+    }
   }
 
   int64_t choose(const torch::Tensor& scores) {
@@ -266,37 +372,36 @@ class Optimiser {
 
   std::vector<MomentResult> read_results(const std::vector<std::vector<int64_t>>& captions) {
     torch::NoGradGuard no_grad;
-    const auto none_done = torch::zeros({k_}, torch::TensorOptions().dtype(torch::kBool).device(device_));
-    const auto z = moments(none_done).second;  // [K, D]
+    const auto z = moments().second;  // [K, D]
     std::vector<std::string> texts;
-    for (const auto& ids : captions) texts.push_back(options_.prompt + generated_text(ids));
+    for (const auto& ids : captions) texts.push_back(trimmed_caption(generated_text(ids)));
+    // The score of method.md section 5: the caption itself, without the prompt.
     const auto e = image_text_.embed_texts(texts).to(device_, torch::kFloat);  // [K, D]
     const auto scores = (e * z).sum(1).to(torch::kCPU, torch::kDouble).contiguous();
     const auto spans = mask_spans(a_, b_, geometry_);
     std::vector<MomentResult> results;
-    for (int64_t k = 0; k < k_; ++k) {
-      results.push_back({spans[k], trimmed_caption(generated_text(captions[k])), scores[k].item<double>()});
-    }
+    for (int64_t k = 0; k < k_; ++k) results.push_back({spans[k], texts[k], scores[k].item<double>()});
     return results;
   }
 
   ImageTextModel& image_text_;
   CausalLm& lm_;
-  CaptionOptions options_;
+  MethodOptions options_;
+  Ablation ablation_;
   TokenRules rules_;
   std::mt19937_64 rng_;  // top-k sampling
+  double tau_;           // temperature of the vision target and of CLIP's likelihood
   torch::Device device_ = torch::kCPU;
   torch::Tensor frames_;  // [T, D]
   torch::Tensor u_;       // [T] normalised frame times
   MaskGeometry geometry_;
   int64_t k_ = 0;
-  torch::Tensor a_, b_;                // [K] mask parameters
-  torch::Tensor a_frozen_, b_frozen_;  // [K] values restored for finished events
-  std::vector<int64_t> base_ids_;      // hard prompt tokens
-  torch::Tensor prompt_embeds_;        // [1, H, C]
-  torch::Tensor prefix_;               // [K, n_prefix, C] soft prompts P_k
-  torch::Tensor w_;                    // [C, D] projection of z_k, shared
-  std::unique_ptr<torch::optim::Adam> adam_;
+  torch::Tensor a_, b_;            // [K] mask parameters
+  std::vector<int64_t> base_ids_;  // hard prompt tokens
+  torch::Tensor prompt_embeds_;    // [1, H, C]
+  torch::Tensor prefix_;           // [K, n_prefix, C] soft prompts P_k
+  torch::Tensor w_;                // [C, D] projection of z_k, shared
+  std::unique_ptr<RowAdam> adam_prefix_, adam_w_, adam_a_, adam_b_;
 };
 
 void check_video(const VideoFrames& video) {
@@ -308,50 +413,40 @@ void check_video(const VideoFrames& video) {
                                                  " frame times for " + std::to_string(video.embeddings.size(0)) +
                                                  " frame embeddings");
   }
-  if (!(video.duration_s > 0)) {
-    throw Error(ErrorCode::kInvalidArgument, "captioning needs a positive video duration");
+  if (!(video.duration_s > 0) || !std::isfinite(video.duration_s)) {
+    throw Error(ErrorCode::kInvalidArgument, "captioning needs a positive, finite video duration");
   }
 }
 
 }  // namespace
 
-void validate(const CaptionOptions& o) {
-  auto fail = [](const std::string& what) { throw Error(ErrorCode::kInvalidArgument, "invalid option: " + what); };
-  if (o.events < 0 || o.events > 1000) fail("events must be 0 (automatic) .. 1000");
-  if (o.min_events < 1 || o.max_events < o.min_events) fail("need 1 <= min_events <= max_events");
-  if (!(o.change_window_s > 0)) fail("change_window_s must be positive");
-  if (!(o.min_segment_s >= 0)) fail("min_segment_s must be >= 0");
-  if (!(o.min_width_frames > 0)) fail("min_width_frames must be positive");
-  if (!(o.tau_frames > 0)) fail("tau_frames must be positive");
-  if (o.n_prefix < 0) fail("n_prefix must be >= 0");
-  if (!(o.prefix_noise_std >= 0)) fail("prefix_noise_std must be >= 0");
-  if (o.n_candidates < 1) fail("n_candidates must be >= 1");
-  if (!(o.clip_temperature > 0)) fail("clip_temperature must be positive");
-  if (!(o.lambda_vision >= 0 && o.lambda_fluency >= 0 && o.lambda_iou >= 0)) fail("loss weights must be >= 0");
-  if (o.n_steps < 0) fail("n_steps must be >= 0");
-  if (!(o.lr_prefix >= 0 && o.lr_mask >= 0)) fail("learning rates must be >= 0");
-  if (!(o.fusion >= 0 && o.fusion <= 1)) fail("fusion must be in [0, 1]");
-  if (!(o.start_end_factor >= 1 && o.end_factor >= 1 && o.repetition_penalty >= 1 && o.forbidden_factor >= 1)) {
-    fail("token factors must be >= 1");
+void validate(const MethodOptions& options) {
+  CaptionOptions all;
+  all.method = options;
+  validate(all);
+}
+
+double vision_temperature(const MethodOptions& options, const ImageTextModel& image_text) {
+  if (options.clip_temperature > 0) return options.clip_temperature;
+  const double own = image_text.temperature();
+  if (!(own > 0) || !std::isfinite(own)) {
+    throw Error(ErrorCode::kCorruptModel, "the image-text model's temperature is not a positive number");
   }
-  if (o.repetition_window < 0 || o.no_repeat_ngram < 0) fail("repetition_window and no_repeat_ngram must be >= 0");
-  if (o.top_k < 1) fail("top_k must be >= 1");
-  if (o.max_tokens < 1 || o.min_tokens < 0 || o.min_tokens > o.max_tokens) fail("need 0 <= min_tokens <= max_tokens, max_tokens >= 1");
-  if (o.rounds < 1) fail("rounds must be >= 1");
-  if (!(o.duplicate_tiou >= 0 && o.duplicate_tiou <= 1)) fail("duplicate_tiou must be in [0, 1]");
+  return own;
 }
 
 std::vector<MomentResult> optimise_moments(const VideoFrames& video, const std::vector<Span>& initial,
-                                           ImageTextModel& image_text, CausalLm& lm, const CaptionOptions& options) {
+                                           ImageTextModel& image_text, CausalLm& lm, const MethodOptions& options,
+                                           const Ablation& ablation) {
   validate(options);
   check_video(video);
   if (initial.empty()) return {};
-  Optimiser optimiser(video, initial, image_text, lm, options);
+  Optimiser optimiser(video, initial, image_text, lm, options, ablation);
   return optimiser.run();
 }
 
 std::vector<Event> caption_video(const VideoFrames& video, ImageTextModel& image_text, CausalLm& lm,
-                                 const CaptionOptions& options) {
+                                 const MethodOptions& options) {
   validate(options);
   check_video(video);
   const auto initial = options.fixed_masks
@@ -362,6 +457,33 @@ std::vector<Event> caption_video(const VideoFrames& video, ImageTextModel& image
   std::vector<Event> events;
   for (const auto& r : results) {
     events.push_back({r.span.start * video.duration_s, r.span.end * video.duration_s, r.caption, r.score});
+  }
+  if (options.fixed_masks) return finalize_events(std::move(events), options.duplicate_tiou);
+  const double spacing_s = video.duration_s / static_cast<double>(video.embeddings.size(0));
+  if (options.merge_same_captions) events = merge_same_captions(std::move(events), spacing_s);
+  if (options.refit_edges && events.size() > 1) {
+    torch::NoGradGuard no_grad;
+    std::vector<std::string> texts;
+    std::vector<Span> spans;
+    for (const auto& e : events) {
+      texts.push_back(e.caption);
+      spans.push_back({e.start_s / video.duration_s, e.end_s / video.duration_s});
+    }
+    std::vector<double> u;
+    for (double t : video.times_s) u.push_back(std::clamp(t / video.duration_s, 0.0, 1.0));
+    const auto text_embeddings = image_text.embed_texts(texts).to(video.embeddings.device(), torch::kFloat);
+    const auto refitted = refit_spans(video.embeddings.to(torch::kFloat), u, text_embeddings, texts, spans);
+    // An event whose caption is the best description of none of its frames is not an event of its own.
+    std::vector<Event> supported;
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (refitted[i].support == 0) continue;
+      events[i].start_s = refitted[i].span.start * video.duration_s;
+      events[i].end_s = refitted[i].span.end * video.duration_s;
+      supported.push_back(std::move(events[i]));
+    }
+    if (!supported.empty()) events = std::move(supported);
+    // Re-fitted pieces of one scene may now touch.
+    if (options.merge_same_captions) events = merge_same_captions(std::move(events), spacing_s);
   }
   return finalize_events(std::move(events), options.duplicate_tiou);
 }

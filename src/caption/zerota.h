@@ -9,8 +9,8 @@
 
 #include "caption/interfaces.h"
 #include "caption/moments.h"
-#include "caption/options.h"
 #include "vidscribe/captions.h"
+#include "vidscribe/options.h"
 
 namespace vidscribe::caption {
 
@@ -21,28 +21,44 @@ struct VideoFrames {
   double duration_s = 0;         // > 0
 };
 
-// One event as it leaves the optimiser, in mask order (before sorting and duplicate removal).
+// One event as it leaves the optimiser, in mask order (before the read-out of section 5).
 struct MomentResult {
-  Span span;            // normalised time, [c_k - w_k/2, c_k + w_k/2] clipped to [0, 1]
-  std::string caption;  // the generated text, trimmed, first letter upper-cased
-  double score = 0;     // cos(embed_texts(prompt + generated text), z_k) (method.md section 5)
+  Span span;            // the mask: normalised time, [c_k - w_k/2, c_k + w_k/2] clipped to [0, 1]
+  std::string caption;  // the generated text, trimmed, first letter upper-cased (the prompt is not part of it)
+  double score = 0;     // cos(embed_texts(caption), z_k) (method.md section 5)
+};
+
+// Switches that take the method apart, for experiments and the tests that prove what moves what. The
+// defaults are the method.
+struct Ablation {
+  // z_k enters the vision loss as a constant: the masks get no gradient from CLIP's judgement of the text.
+  bool cut_vision_gradient_to_masks = false;
 };
 
 // Runs the joint optimisation of method.md sections 2-4 with one mask per initial span (normalised
 // time) and returns one result per span, in the same order. Deterministic for options.seed (given the
-// same libtorch thread count and device). Logs the losses of every step with util::debug (-v) and shows
-// progress with util::Progress. Model weights are never changed; both models must be on the device of
-// video.embeddings.
+// same device; the tests check thread counts 1 and 2 agree). Logs every step with util::debug (-v): the
+// losses, |grad| per parameter group, and per event the candidate CLIP prefers, its rank and log p_k before
+// and after the step, the token chosen, |W z_k| and |P_k|. Shows progress with util::Progress. Model
+// weights are never changed; both models must be on the device of video.embeddings.
 // Throws vidscribe::Error(kInvalidArgument) for invalid options or inconsistent frames.
 std::vector<MomentResult> optimise_moments(const VideoFrames& video, const std::vector<Span>& initial,
-                                           ImageTextModel& image_text, CausalLm& lm,
-                                           const CaptionOptions& options);
+                                           ImageTextModel& image_text, CausalLm& lm, const MethodOptions& options,
+                                           const Ablation& ablation = {});
 
 // The whole method for one video: event count and initial masks from the video's structure (section 6;
 // with options.fixed_masks, options.events (at least 1) fixed even boxes, e.g. one box over the whole clip
-// for --whole), the optimisation, and the events read out in seconds, sorted by start time, near-duplicates
-// removed (section 5).
+// for --whole), the optimisation, and the read-out (section 5 and ours): spans in seconds, events with the
+// same caption that touch merged (merge_same_captions), edges re-fitted to the frames each caption
+// describes (refit_edges), near-duplicates removed, sorted by start time.
 std::vector<Event> caption_video(const VideoFrames& video, ImageTextModel& image_text, CausalLm& lm,
-                                 const CaptionOptions& options);
+                                 const MethodOptions& options);
+
+// Throws vidscribe::Error(kInvalidArgument) naming the first method option out of range (the table's
+// checks of caption/option_table.h).
+void validate(const MethodOptions& options);
+
+// The temperature the vision target uses: options.clip_temperature, or the model's own when that is 0.
+double vision_temperature(const MethodOptions& options, const ImageTextModel& image_text);
 
 }  // namespace vidscribe::caption

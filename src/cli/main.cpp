@@ -51,8 +51,16 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Every usage error exits with the documented status 2, whatever CLI11's own code for it.
+    app.exit(e);
+    return exit_status(ErrorCode::kInvalidArgument);
+  } catch (const Error& e) {
+    // Option values are checked as they are parsed (cli/caption_options.h).
+    std::cerr << "vidscribe: " << e.what() << "\nRun with --help for more information." << std::endl;
+    return exit_status(e.code());
   }
 
   util::set_verbosity(g_options.quiet         ? util::Verbosity::kQuiet

@@ -18,6 +18,8 @@ bool is_continuation(uint8_t b) { return (b & 0xC0) == 0x80; }
 
 }  // namespace
 
+bool is_valid_utf8(std::string_view bytes) { return encode_utf8(decode_utf8(bytes)) == bytes; }
+
 std::u32string decode_utf8(std::string_view bytes) {
   std::u32string out;
   out.reserve(bytes.size());

@@ -12,6 +12,9 @@ namespace vidscribe::text {
 // Python's bytes.decode("utf-8", errors="replace") does. Never reads outside `bytes`.
 std::u32string decode_utf8(std::string_view bytes);
 
+// True when `bytes` is well-formed UTF-8 (what decode_utf8 would keep unchanged).
+bool is_valid_utf8(std::string_view bytes);
+
 // Appends the UTF-8 form of `cp` (REQUIRES: a Unicode scalar value, i.e. no surrogate, <= U+10FFFF).
 void append_utf8(std::string& out, char32_t cp);
 std::string encode_utf8(std::u32string_view text);

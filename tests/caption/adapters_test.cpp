@@ -41,32 +41,39 @@ TEST_F(AdaptersTest, ClipTextsMatchGolden) {
   EXPECT_TRUE(torch::allclose(frames, images / images.norm(2, 1, true), 1e-5, 1e-5));
 }
 
+torch::Tensor full_encoding(nn::LoadedClip& clip, const std::string& text) {
+  auto ids = clip.tokenizer.encode_for_model(text);
+  ids.resize(77, 0);
+  torch::NoGradGuard no_grad;
+  auto full = clip.model->encode_text(torch::tensor(ids, torch::kLong).reshape({1, 77}));
+  return full[0] / full[0].norm();
+}
+
 // method.md section 7: shared prefix + tails must equal full 77-token encodings, whether or not the
-// candidate continues the prefix's last word.
+// candidate continues the prefix's last word, with every prefix in one batch (prefixes of different
+// lengths, an empty one) and each prefix alone.
 TEST_F(AdaptersTest, ClipContinuationsEqualFull77TokenEncodings) {
   ClipImageText image_text(clip_->model, clip_->tokenizer);
-  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
-      {"A video of a man rid", {"ing", "es", " a", " horse", ".", ",", " 3", "ING", " caf\xc3\xa9", "'s"}},
-      {"A video of a dog", {" running", "gy", "s", ".", " &amp;", "  two"}},
-      {"A video of", {" a", " the"}},
-      {"", {"A", " cat"}},
+  const std::vector<std::string> prefixes = {"A video of a man rid", "A video of a dog", "A video of", ""};
+  const std::vector<std::vector<std::string>> continuations = {
+      {"ing", "es", " a", " horse", ".", ",", " 3", "ING", " caf\xc3\xa9", "'s"},
+      {" running", "gy", "s", ".", " &amp;", "  two"},
+      {" a", " the"},
+      {"A", " cat"},
   };
-  for (const auto& [prefix, continuations] : cases) {
-    SCOPED_TRACE(prefix);
-    const auto got = image_text.embed_continuations(prefix, continuations);
-    ASSERT_EQ(got.size(0), static_cast<int64_t>(continuations.size()));
-    for (size_t i = 0; i < continuations.size(); ++i) {
-      auto ids = clip_->tokenizer.encode_for_model(prefix + continuations[i]);
-      ids.resize(77, 0);
-      torch::Tensor full;
-      {
-        torch::NoGradGuard no_grad;
-        full = clip_->model->encode_text(torch::tensor(ids, torch::kLong).reshape({1, 77}));
-      }
-      full = full / full.norm(2, 1, true);
-      EXPECT_LT((got[static_cast<int64_t>(i)] - full[0]).abs().max().item<double>(), 1e-5) << continuations[i];
+  const auto batched = image_text.embed_continuations(prefixes, continuations);
+  int64_t row = 0;
+  for (size_t p = 0; p < prefixes.size(); ++p) {
+    SCOPED_TRACE(prefixes[p]);
+    const auto alone = image_text.embed_continuations({prefixes[p]}, {continuations[p]});
+    ASSERT_EQ(alone.size(0), static_cast<int64_t>(continuations[p].size()));
+    for (size_t i = 0; i < continuations[p].size(); ++i, ++row) {
+      const auto full = full_encoding(*clip_, prefixes[p] + continuations[p][i]);
+      EXPECT_LT((alone[static_cast<int64_t>(i)] - full).abs().max().item<double>(), 1e-5) << continuations[p][i];
+      EXPECT_LT((batched[row] - full).abs().max().item<double>(), 1e-5) << continuations[p][i];
     }
   }
+  EXPECT_EQ(batched.size(0), row);
 }
 
 // The shared-prefix encoding with what GPT-2 candidates look like: more than one batch of them, tails that
@@ -79,17 +86,17 @@ TEST_F(AdaptersTest, ManyGpt2CandidatesEqualFull77TokenEncodings) {
   for (int64_t id = 0; continuations.size() < ClipImageText::kTextBatch + 100; id += 97) {
     continuations.push_back(gpt2_->tokenizer.token_bytes(id % gpt2_->tokenizer.vocab_size()));
   }
-  const std::string prefix = "A video of a man rid";
-  const auto got = image_text.embed_continuations(prefix, continuations);
-  ASSERT_EQ(got.size(0), static_cast<int64_t>(continuations.size()));
-  torch::NoGradGuard no_grad;
+  // Two events with different captions so far, both with all the candidates.
+  const std::vector<std::string> prefixes = {"A video of a man rid", "A video of two cats on a"};
+  const auto got = image_text.embed_continuations(prefixes, {continuations, continuations});
+  const auto n = static_cast<int64_t>(continuations.size());
+  ASSERT_EQ(got.size(0), 2 * n);
   double worst = 0;
-  for (size_t i = 0; i < continuations.size(); ++i) {
-    auto ids = clip_->tokenizer.encode_for_model(prefix + continuations[i]);
-    ids.resize(77, 0);
-    auto full = clip_->model->encode_text(torch::tensor(ids, torch::kLong).reshape({1, 77}));
-    full = full / full.norm(2, 1, true);
-    worst = std::max(worst, (got[static_cast<int64_t>(i)] - full[0]).abs().max().item<double>());
+  for (int64_t p = 0; p < 2; ++p) {
+    for (int64_t i = 0; i < n; ++i) {
+      const auto full = full_encoding(*clip_, prefixes[p] + continuations[i]);
+      worst = std::max(worst, (got[p * n + i] - full).abs().max().item<double>());
+    }
   }
   EXPECT_LT(worst, 1e-5);
   // Texts that normalise alike share one encoding; others differ.
@@ -121,7 +128,7 @@ TEST_F(AdaptersTest, EndToEndOnTinyModelsIsValidAndDeterministic) {
   video.embeddings = pictures.repeat_interleave(10, 0);  // 3 planted scenes of 10 s
   for (int i = 0; i < 30; ++i) video.times_s.push_back(i + 0.5);
   video.duration_s = 30;
-  CaptionOptions options;
+  MethodOptions options;
   options.n_candidates = 64;
   options.max_tokens = 5;
   const auto first = caption_video(video, image_text, lm, options);

@@ -18,7 +18,7 @@ std::vector<double> one_fps(int64_t n) {
 
 TEST(SegmentationTest, FindsPlantedSegmentsAndTheirCount) {
   const auto frames = testing::planted_frames({{"red", 20}, {"blue", 20}, {"green", 20}}, 0.05, 7);
-  CaptionOptions options;  // events = 0: automatic
+  MethodOptions options;  // events = 0: automatic
   const auto spans = structure_spans(frames, one_fps(60), 60.0, options);
   ASSERT_EQ(spans.size(), 3u);
   EXPECT_DOUBLE_EQ(spans[0].start, 0.0);
@@ -30,7 +30,7 @@ TEST(SegmentationTest, FindsPlantedSegmentsAndTheirCount) {
 TEST(SegmentationTest, NoSegmentShorterThanMinimum) {
   // A 3-second yellow interlude is shorter than min_segment_s (5 s): only one of its two boundaries stays.
   const auto frames = testing::planted_frames({{"red", 20}, {"yellow", 3}, {"blue", 37}}, 0.02, 3);
-  CaptionOptions options;
+  MethodOptions options;
   const auto spans = structure_spans(frames, one_fps(60), 60.0, options);
   ASSERT_EQ(spans.size(), 2u);
   const double cut_s = spans[0].end * 60;
@@ -43,14 +43,14 @@ TEST(SegmentationTest, EventCountIsCapped) {
   std::vector<std::pair<std::string, int>> many;
   for (int i = 0; i < 12; ++i) many.push_back({testing::kColours[i % 4], 10});
   const auto frames = testing::planted_frames(many, 0.0, 0);
-  CaptionOptions options;
+  MethodOptions options;
   options.max_events = 5;
   EXPECT_EQ(structure_spans(frames, one_fps(120), 120.0, options).size(), 5u);
 }
 
 TEST(SegmentationTest, StaticVideoIsOneEventAndFixedCountFallsBackToEvenBoxes) {
   const auto frames = testing::planted_frames({{"green", 30}}, 0.01, 1);
-  CaptionOptions options;
+  MethodOptions options;
   const auto automatic = structure_spans(frames, one_fps(30), 30.0, options);
   ASSERT_EQ(automatic.size(), 1u);
   EXPECT_DOUBLE_EQ(automatic[0].end, 1.0);

@@ -19,6 +19,8 @@ inline const std::vector<std::string> kColours = {"red", "green", "blue", "yello
 class TinyImageText : public ImageTextModel {
  public:
   int64_t dim() const override { return 5; }
+  // A colour frame and its colour word are at cos 1, another colour's at cos 0.2: CLIP-like contrast.
+  double temperature() const override { return 0.05; }
   // pixels [T, 3, S, S] in [0, 1] RGB: a frame is "red" when its mean is mostly red, etc. (yellow = red+green).
   torch::Tensor embed_frames(const torch::Tensor& pixels) override;
   // Counts the colour words of each text (whole words, any case).

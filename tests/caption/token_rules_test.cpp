@@ -37,7 +37,7 @@ class TokenRulesFixture : public ::testing::Test {
 };
 
 TEST_F(TokenRulesFixture, FirstTokenMustStartAWordAndEndIsForbiddenBeforeMinTokens) {
-  CaptionOptions options;
+  MethodOptions options;
   const TokenRules rules(lm, options);
   const auto x = uniform();
   const float base = x[0].item<float>();
@@ -54,7 +54,7 @@ TEST_F(TokenRulesFixture, FirstTokenMustStartAWordAndEndIsForbiddenBeforeMinToke
 }
 
 TEST_F(TokenRulesFixture, EndTokenDiscouragedAtFirstToken) {
-  CaptionOptions options;
+  MethodOptions options;
   options.min_tokens = 0;
   options.forbidden_factor = 1.0;
   const TokenRules rules(lm, options);
@@ -69,7 +69,7 @@ TEST_F(TokenRulesFixture, EndTokenDiscouragedAtFirstToken) {
 }
 
 TEST_F(TokenRulesFixture, ContinuationOnlyAfterAWord) {
-  const TokenRules rules(lm, CaptionOptions{});
+  const TokenRules rules(lm, MethodOptions{});
   const auto x = uniform();
   const float base = x[0].item<float>();
   EXPECT_FLOAT_EQ(at(rules.apply(x, ids({" a", " box"})), "ing"), base) << "after a word";
@@ -78,7 +78,7 @@ TEST_F(TokenRulesFixture, ContinuationOnlyAfterAWord) {
 }
 
 TEST_F(TokenRulesFixture, RepetitionPenaltyOverLastWindow) {
-  const TokenRules rules(lm, CaptionOptions{});
+  const TokenRules rules(lm, MethodOptions{});
   const auto x = uniform();
   const float base = x[0].item<float>();
   const auto s = rules.apply(x, ids({" ball", " a", " red", " red", " car", " and"}));
@@ -88,12 +88,12 @@ TEST_F(TokenRulesFixture, RepetitionPenaltyOverLastWindow) {
 }
 
 TEST_F(TokenRulesFixture, NoRepeatTrigram) {
-  const TokenRules rules(lm, CaptionOptions{});
+  const TokenRules rules(lm, MethodOptions{});
   const auto x = uniform();
   const auto s = rules.apply(x, ids({" red", " ball", " and", " red", " ball"}));
   EXPECT_TRUE(std::isinf(at(s, " and")));
   EXPECT_FALSE(std::isinf(at(s, " on")));
-  CaptionOptions off;
+  MethodOptions off;
   off.no_repeat_ngram = 0;
   EXPECT_FALSE(std::isinf(at(TokenRules(lm, off).apply(x, ids({" red", " ball", " and", " red", " ball"})), " and")));
 }

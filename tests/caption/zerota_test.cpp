@@ -37,8 +37,8 @@ int count_word(const std::string& caption, const std::string& word) {
   return n;
 }
 
-CaptionOptions small_options() {
-  CaptionOptions options;
+MethodOptions small_options() {
+  MethodOptions options;
   options.max_tokens = 6;
   return options;
 }
@@ -171,8 +171,8 @@ TEST(ZeroTaTest, RejectsBadInput) {
   video.times_s.pop_back();
   EXPECT_THROW(caption_video(video, clip, lm, {}), Error);
   auto good = planted_video({{"red", 5}});
-  CaptionOptions bad;
-  bad.clip_temperature = 0;
+  MethodOptions bad;
+  bad.clip_temperature = -1;
   EXPECT_THROW(caption_video(good, clip, lm, bad), Error);
   bad = {};
   bad.min_tokens = 20;

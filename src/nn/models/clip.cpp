@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 
 #include "nn/safetensors.h"
 #include "nn/weights.h"
@@ -150,21 +151,24 @@ torch::Tensor ClipEncoderLayerImpl::forward(const torch::Tensor& x, const torch:
   q.mul_(1.0 / std::sqrt(static_cast<double>(head_dim)));
   q = detail::split_heads(q, heads);                                           // [B, H, Tq, Dh]
   torch::Tensor scores = torch::matmul(q, k.transpose(2, 3));                  // [B, H, Tq, T]
-  if (mask.defined()) scores.add_(mask);
-  const int64_t l0 = prefix_keys.defined() ? prefix_keys.size(2) : 0;
-  torch::Tensor q_rows;  // [H, B*Tq, Dh]: every query against the one shared prefix, without expanding it
+  // Every query against the positions of all prefixes, laid out one after the other ([H, P*L0, Dh]), without
+  // expanding them per sequence; the mask keeps each sequence to its own prefix.
+  const int64_t l0 = prefix_keys.defined() ? prefix_keys.size(0) * prefix_keys.size(2) : 0;
   if (l0 > 0) {
-    q_rows = q.permute({1, 0, 2, 3}).reshape({heads, b * tq, head_dim});
-    torch::Tensor prefix_scores = torch::bmm(q_rows, prefix_keys[0].transpose(1, 2))  // [H, B*Tq, L0]
+    const torch::Tensor keys_all = prefix_keys.permute({1, 0, 2, 3}).reshape({heads, l0, head_dim});
+    const torch::Tensor q_rows = q.permute({1, 0, 2, 3}).reshape({heads, b * tq, head_dim});  // [H, B*Tq, Dh]
+    torch::Tensor prefix_scores = torch::bmm(q_rows, keys_all.transpose(1, 2))  // [H, B*Tq, P*L0]
                                       .view({heads, b, tq, l0})
                                       .permute({1, 0, 2, 3});
-    scores = torch::cat({prefix_scores, scores}, 3);                           // [B, H, Tq, L0 + T]
+    scores = torch::cat({prefix_scores, scores}, 3);                           // [B, H, Tq, P*L0 + T]
   }
+  if (mask.defined()) scores.add_(mask);
   torch::Tensor probs = torch::softmax(scores, -1);
   torch::Tensor context = torch::matmul(probs.narrow(3, l0, t), v);            // [B, H, Tq, Dh]
   if (l0 > 0) {
+    const torch::Tensor values_all = prefix_values.permute({1, 0, 2, 3}).reshape({heads, l0, head_dim});
     torch::Tensor p = probs.narrow(3, 0, l0).permute({1, 0, 2, 3}).reshape({heads, b * tq, l0});
-    context = context + torch::bmm(p, prefix_values[0]).view({heads, b, tq, head_dim}).permute({1, 0, 2, 3});
+    context = context + torch::bmm(p, values_all).view({heads, b, tq, head_dim}).permute({1, 0, 2, 3});
   }
   torch::Tensor y = residual + detail::linear(detail::merge_heads(context), att.out_proj->weight, att.out_proj->bias);
   return y + mlp(layer_norm2(y));
@@ -230,9 +234,9 @@ ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTowerConfig& config) 
 }
 
 ClipTextPrefix ClipTextTransformerImpl::prefix(const torch::Tensor& ids) {
-  const int64_t l0 = ids.size(0);
+  const int64_t l0 = ids.size(1);
   torch::Tensor positions = torch::arange(l0, long_on(ids));
-  torch::Tensor x = embeddings->token_embedding(ids.unsqueeze(0)) + embeddings->position_embedding(positions);
+  torch::Tensor x = embeddings->token_embedding(ids) + embeddings->position_embedding(positions);  // [P, L0, C]
   torch::Tensor mask = detail::causal_mask(positions.unsqueeze(1), positions, x.scalar_type());  // [L0, L0]
   ClipTextPrefix out;
   auto& layers = encoder->list;
@@ -247,22 +251,43 @@ ClipTextPrefix ClipTextTransformerImpl::prefix(const torch::Tensor& ids) {
 }
 
 torch::Tensor ClipTextTransformerImpl::pooled(const ClipTextPrefix& prefix, const torch::Tensor& tails,
-                                              const torch::Tensor& lengths) {
+                                              const torch::Tensor& lengths, const torch::Tensor& prefix_rows,
+                                              const torch::Tensor& shared) {
   const int64_t n = tails.size(0), lt = tails.size(1), l0 = prefix.length();
-  torch::Tensor positions = torch::arange(l0, l0 + lt, long_on(tails));
-  torch::Tensor x = embeddings->token_embedding(tails) + embeddings->position_embedding(positions);  // [N, Lt, C]
+  const int64_t n_prefixes = l0 > 0 ? prefix.keys.front().size(0) : 0;
+  // Tail i's positions continue after its shared prefix tokens.
   torch::Tensor key_pos = torch::arange(lt, long_on(tails));
-  torch::Tensor mask = detail::causal_mask(key_pos.unsqueeze(1), key_pos, x.scalar_type());  // [Lt, Lt]
+  torch::Tensor positions = shared.unsqueeze(1) + key_pos.unsqueeze(0);                         // [N, Lt]
+  torch::Tensor x = embeddings->token_embedding(tails) + embeddings->position_embedding(positions);  // [N, Lt, C]
+  const auto dtype = x.scalar_type();
+  // The additive mask over [all prefix positions][the tail's own positions]: a tail sees the first shared[i]
+  // positions of its own prefix row, and its own positions causally.
+  torch::Tensor tail_mask = detail::causal_mask(key_pos.unsqueeze(1), key_pos, dtype);  // [Lt, Lt]
+  torch::Tensor prefix_mask;                                                             // [N, 1, 1, P*L0]
+  if (l0 > 0) {
+    torch::Tensor slot = torch::arange(n_prefixes * l0, long_on(tails));
+    torch::Tensor visible = (slot.div(l0, "floor").unsqueeze(0) == prefix_rows.unsqueeze(1)) &
+                            (slot.remainder(l0).unsqueeze(0) < shared.unsqueeze(1));  // [N, P*L0]
+    prefix_mask = torch::zeros({n, n_prefixes * l0}, x.options())
+                      .masked_fill(visible.logical_not(), -std::numeric_limits<float>::infinity())
+                      .view({n, 1, 1, n_prefixes * l0});
+  }
+  auto full_mask = [&](const torch::Tensor& own) {  // own: broadcastable to [N, 1, Tq, Lt]
+    if (l0 == 0) return own;
+    const int64_t tq = own.dim() >= 2 ? own.size(-2) : 1;
+    return torch::cat({prefix_mask.expand({n, 1, tq, n_prefixes * l0}), own.expand({n, 1, tq, lt})}, 3);
+  };
   torch::Tensor end_rows = lengths - 1;                                                         // [N]
+  const torch::Tensor inner_mask = full_mask(tail_mask.view({1, 1, lt, lt}));
+  const torch::Tensor last_mask = full_mask(detail::causal_mask(end_rows.view({n, 1, 1, 1}), key_pos, dtype));
   auto& layers = encoder->list;
   for (size_t i = 0; i < layers.size(); ++i) {
     torch::Tensor pk = l0 > 0 ? prefix.keys[i] : torch::Tensor();
     torch::Tensor pv = l0 > 0 ? prefix.values[i] : torch::Tensor();
     if (i + 1 < layers.size()) {
-      x = layers[i]->forward(x, pk, pv, {}, mask);
+      x = layers[i]->forward(x, pk, pv, {}, inner_mask);
     } else {
-      torch::Tensor end_mask = detail::causal_mask(end_rows.view({n, 1, 1, 1}), key_pos, x.scalar_type());
-      x = layers[i]->forward(x, pk, pv, end_rows, end_mask);  // [N, 1, C]
+      x = layers[i]->forward(x, pk, pv, end_rows, last_mask);  // [N, 1, C]
     }
   }
   return final_layer_norm(x.squeeze(1));
@@ -302,36 +327,59 @@ torch::Tensor ClipModelImpl::encode_text(const torch::Tensor& ids) {
   // Causal attention: positions after each row's end token never reach it, so they are not computed.
   torch::Tensor end_pos = ids.argmax(1);  // [B]
   const int64_t used = end_pos.max().item<int64_t>() + 1;
-  torch::Tensor pooled = text_model->pooled(ClipTextPrefix{}, ids.narrow(1, 0, used), end_pos + 1);
+  torch::Tensor pooled = text_model->pooled(ClipTextPrefix{}, ids.narrow(1, 0, used), end_pos + 1, {},
+                                            torch::zeros_like(end_pos));
   return detail::linear(pooled, text_projection->weight, {});
 }
 
 ClipTextPrefix ClipModelImpl::encode_text_prefix(const torch::Tensor& ids) {
-  if (ids.dim() != 1 || ids.scalar_type() != torch::kLong || ids.size(0) == 0 ||
-      ids.size(0) >= config_.text.max_position_embeddings) {
-    throw Error(ErrorCode::kInvalidArgument, "CLIP text prefix must be a non-empty [L0] int64 tensor with L0 < " +
-                                                 std::to_string(config_.text.max_position_embeddings));
+  const int64_t limit = config_.text.max_position_embeddings;
+  if ((ids.dim() != 1 && ids.dim() != 2) || ids.scalar_type() != torch::kLong || ids.numel() == 0 ||
+      ids.size(-1) >= limit) {
+    throw Error(ErrorCode::kInvalidArgument, "CLIP text prefix must be a non-empty [L0] or [P, L0] int64 tensor with L0 < " +
+                                                 std::to_string(limit));
   }
   const detail::BlasThreadsOnly threads(ids.is_cpu());
-  return text_model->prefix(ids);
+  return text_model->prefix(ids.dim() == 1 ? ids.unsqueeze(0) : ids);
 }
 
 torch::Tensor ClipModelImpl::encode_text_tails(const ClipTextPrefix& prefix, const torch::Tensor& tails,
-                                               const torch::Tensor& lengths) {
+                                               const torch::Tensor& lengths, const torch::Tensor& prefix_rows,
+                                               const torch::Tensor& shared) {
   if (tails.dim() != 2 || tails.scalar_type() != torch::kLong || tails.size(0) == 0 || tails.size(1) == 0 ||
       lengths.dim() != 1 || lengths.scalar_type() != torch::kLong || lengths.size(0) != tails.size(0)) {
     throw Error(ErrorCode::kInvalidArgument, "CLIP tails must be [N, Lt] int64 with lengths [N] int64");
   }
-  if (prefix.length() + tails.size(1) > config_.text.max_position_embeddings) {
+  const int64_t n = tails.size(0), l0 = prefix.length();
+  const int64_t n_prefixes = l0 > 0 ? prefix.keys.front().size(0) : 0;
+  auto per_row = [&](const torch::Tensor& given, int64_t fill, const char* what) {
+    if (!given.defined()) return torch::full({n}, fill, torch::TensorOptions().dtype(torch::kLong).device(tails.device()));
+    if (given.dim() != 1 || given.scalar_type() != torch::kLong || given.size(0) != n) {
+      throw Error(ErrorCode::kInvalidArgument, std::string("CLIP tail ") + what + " must be [N] int64");
+    }
+    return given.to(tails.device());
+  };
+  const torch::Tensor rows = per_row(prefix_rows, 0, "prefix rows");
+  const torch::Tensor used = per_row(shared, l0, "shared lengths");
+  if (rows.min().item<int64_t>() < 0 || (n_prefixes > 0 && rows.max().item<int64_t>() >= n_prefixes) ||
+      (n_prefixes == 0 && rows.max().item<int64_t>() != 0)) {
+    throw Error(ErrorCode::kInvalidArgument, "CLIP tail prefix rows must name one of the " +
+                                                 std::to_string(n_prefixes) + " prefixes");
+  }
+  if (used.min().item<int64_t>() < 0 || used.max().item<int64_t>() > l0) {
+    throw Error(ErrorCode::kInvalidArgument, "CLIP tail shared lengths must lie in [0, " + std::to_string(l0) + "]");
+  }
+  const int64_t longest = used.max().item<int64_t>() + tails.size(1);
+  if (longest > config_.text.max_position_embeddings) {
     throw Error(ErrorCode::kInvalidArgument,
-                "CLIP text of " + std::to_string(prefix.length() + tails.size(1)) +
-                    " tokens exceeds max_position_embeddings " + std::to_string(config_.text.max_position_embeddings));
+                "CLIP text of " + std::to_string(longest) + " tokens exceeds max_position_embeddings " +
+                    std::to_string(config_.text.max_position_embeddings));
   }
   if (lengths.min().item<int64_t>() < 1 || lengths.max().item<int64_t>() > tails.size(1)) {
     throw Error(ErrorCode::kInvalidArgument, "CLIP tail lengths must lie in [1, Lt]");
   }
   const detail::BlasThreadsOnly threads(tails.is_cpu());
-  return detail::linear(text_model->pooled(prefix, tails, lengths), text_projection->weight, {});
+  return detail::linear(text_model->pooled(prefix, tails, lengths, rows, used), text_projection->weight, {});
 }
 
 torch::Tensor ClipModelImpl::logits_per_image(const torch::Tensor& image_embeds, const torch::Tensor& text_embeds) {

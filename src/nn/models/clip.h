@@ -57,7 +57,9 @@ struct ClipPreprocessConfig {
   static ClipPreprocessConfig from_json(const std::filesystem::path& path);
 };
 
-// Keys and values of a shared text prefix, per layer: [1, H, L0, Dh] (from encode_text_prefix).
+// Keys and values of shared text prefixes, per layer: [P, H, L0, Dh] (from encode_text_prefix), one row per
+// prefix; rows shorter than L0 are padded at the end (causal attention keeps the padding out of their
+// positions, and tails name how many positions of their row they continue).
 struct ClipTextPrefix {
   std::vector<torch::Tensor> keys;
   std::vector<torch::Tensor> values;
@@ -99,9 +101,10 @@ class ClipEncoderLayerImpl : public torch::nn::Module {
   ClipEncoderLayerImpl(const ClipTowerConfig& config, detail::Activation act);
 
   // One pre-norm transformer layer over the positions of x, optionally attending to a shared prefix too.
-  // x: [B, T, C]; prefix_keys/values: [1, H, L0, Dh] or undefined; query_rows: undefined (every row is
-  // computed: mask [.., T, T0+T]) or [B] int64 (only that row of each sequence is computed, e.g. the
-  // pooled one); mask: additive, broadcastable to [B, H, Tq, L0 + T]. Returns [B, Tq, C].
+  // x: [B, T, C]; prefix_keys/values: [P, H, L0, Dh] or undefined - every sequence may attend to the
+  // positions of all P prefixes, laid out one after the other, and the mask chooses which; query_rows:
+  // undefined (every row is computed) or [B] int64 (only that row of each sequence is computed, e.g. the
+  // pooled one); mask: additive, broadcastable to [B, H, Tq, P * L0 + T]. Returns [B, Tq, C].
   // When `keys_out`/`values_out` are given they receive this layer's own keys and values [B, H, T, Dh].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& prefix_keys, const torch::Tensor& prefix_values,
                         const torch::Tensor& query_rows, const torch::Tensor& mask,
@@ -155,10 +158,12 @@ TORCH_MODULE(ClipTextEmbeddings);
 class ClipTextTransformerImpl : public torch::nn::Module {
  public:
   explicit ClipTextTransformerImpl(const ClipTowerConfig& config);
-  // Per-layer keys/values of ids [L0] int64.
+  // Per-layer keys/values of ids [P, L0] int64.
   ClipTextPrefix prefix(const torch::Tensor& ids);
-  // tails [N, Lt] int64 after `prefix` (may be empty), lengths [N] -> final-layer-normed end-token rows [N, C].
-  torch::Tensor pooled(const ClipTextPrefix& prefix, const torch::Tensor& tails, const torch::Tensor& lengths);
+  // tails [N, Lt] int64, tail i after the first shared[i] positions of prefix row prefix_rows[i] (prefix may
+  // be empty: then shared is all 0), lengths [N] -> final-layer-normed end-token rows [N, C].
+  torch::Tensor pooled(const ClipTextPrefix& prefix, const torch::Tensor& tails, const torch::Tensor& lengths,
+                       const torch::Tensor& prefix_rows, const torch::Tensor& shared);
   ClipTextEmbeddings embeddings{nullptr};
   ClipEncoder encoder{nullptr};
   torch::nn::LayerNorm final_layer_norm{nullptr};
@@ -184,14 +189,18 @@ class ClipModelImpl : public torch::nn::Module {
   // openai configs (legacy eos_token_id 2) do. Only positions up to the last end token are computed.
   torch::Tensor encode_text(const torch::Tensor& ids);
 
-  // ids: [L0] int64 starting with the start token -> keys/values of that shared prefix (method.md s7).
+  // ids: [L0] int64, or [P, L0] for P prefixes right-padded to the longest, each starting with the start
+  // token -> keys/values of those shared prefixes (method.md s7).
   ClipTextPrefix encode_text_prefix(const torch::Tensor& ids);
 
-  // tails: [N, Lt] int64 right-padded; lengths: [N] int64, tail i ends with the end token at lengths[i]-1
-  // -> [N, P], equal (float rounding) to encode_text of prefix ++ tail_i. Only the end token's row is
-  // computed in the last layer. Throws kInvalidArgument when L0 + Lt exceeds max_position_embeddings.
+  // tails: [N, Lt] int64 right-padded; lengths: [N] int64, tail i ends with the end token at lengths[i]-1.
+  // Tail i continues the first shared[i] tokens of prefix row prefix_rows[i] ([N] int64 each; undefined:
+  // row 0 and all L0 tokens) -> [N, P], equal (float rounding) to encode_text of those prefix tokens ++ tail_i.
+  // All tails of all prefixes run as one batch; only the end token's row is computed in the last layer.
+  // Throws kInvalidArgument for rows, shared lengths or positions out of range (max_position_embeddings).
   torch::Tensor encode_text_tails(const ClipTextPrefix& prefix, const torch::Tensor& tails,
-                                  const torch::Tensor& lengths);
+                                  const torch::Tensor& lengths, const torch::Tensor& prefix_rows = {},
+                                  const torch::Tensor& shared = {});
 
   // exp(logit_scale) * cos(image_i, text_j): image_embeds [I, P], text_embeds [T, P] -> [I, T].
   torch::Tensor logits_per_image(const torch::Tensor& image_embeds, const torch::Tensor& text_embeds);
