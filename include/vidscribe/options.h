@@ -70,11 +70,12 @@ struct MethodOptions {
   double lambda_iou = 1.0;
   int n_steps = 1;                    // Adam steps per token (section 4.7: 1)
   double lr_prefix = 0.006;           // Adam learning rate of the soft prompts P_k (section 4.7: 0.006)
-  // Adam learning rate of the projection W (section 4.7 shares 0.006 with P_k; ours: every element of W moves
-  // by about this much per step, so W z_k grows by about lr * sum|z_k| per coordinate - a whole token
-  // embedding per step for GPT-2 medium at 0.006 - and the default keeps W z_k within the size of real token
-  // embeddings over a caption).
-  double lr_w = 0.0003;
+  // Adam learning rate of the projection W (section 4.7 shares 0.006 with P_k). 0 = lr_prefix * sqrt(pi / 2D)
+  // for moment embeddings of size D (ours): Adam moves every element of W by about its learning rate per
+  // step, so W z_k moves by about lr * sum|z_k| = lr * sqrt(2D / pi) per coordinate; with this default it
+  // moves as much as a soft-prompt embedding does (at 0.006 it would grow by a whole token embedding per
+  // step for CLIP ViT-L/14 and GPT-2 medium).
+  double lr_w = 0;
   double lr_mask = 0.05;              // Adam learning rate of the mask parameters a_k, b_k (section 4.7: 0.05)
 
   // --- Token choice (method.md section 4) ---

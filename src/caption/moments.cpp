@@ -102,34 +102,46 @@ std::vector<RefitSpan> refit_spans(const torch::Tensor& frames, const std::vecto
   const auto sims_tensor = texts.matmul(frames.t()).to(torch::kCPU, torch::kDouble).contiguous();  // [K, T]
   const auto sims = sims_tensor.accessor<double, 2>();
   const double half = 0.5 / static_cast<double>(n_frames);
-  for (int64_t k = 0; k < n_events; ++k) {
-    std::vector<double> margin(static_cast<size_t>(n_frames), 0.0);
-    bool has_rival = false;
-    for (int64_t t = 0; t < n_frames; ++t) {
-      double rival = -std::numeric_limits<double>::infinity();
-      for (int64_t j = 0; j < n_events; ++j) {
-        if (captions[static_cast<size_t>(j)] != captions[static_cast<size_t>(k)]) {
-          rival = std::max(rival, sims[j][t]);
-        }
-      }
-      if (!std::isfinite(rival)) break;
-      has_rival = true;
-      margin[static_cast<size_t>(t)] = sims[k][t] - rival;
-    }
-    if (!has_rival) continue;
-    const double centre = (spans[static_cast<size_t>(k)].start + spans[static_cast<size_t>(k)].end) / 2;
+  // Events in the order of their centres: an event's edges are contested by its neighbours in time and by
+  // events it overlaps, not by a similar scene at the other end of the video.
+  std::vector<int64_t> order(static_cast<size_t>(n_events));
+  for (int64_t k = 0; k < n_events; ++k) order[static_cast<size_t>(k)] = k;
+  auto centre_of = [&](int64_t k) { return (spans[static_cast<size_t>(k)].start + spans[static_cast<size_t>(k)].end) / 2; };
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return centre_of(x) < centre_of(y); });
+  auto nearest_frame = [&](double time) {
     size_t c = 0;
     for (size_t t = 1; t < u.size(); ++t) {
-      if (std::abs(u[t] - centre) < std::abs(u[c] - centre)) c = t;
+      if (std::abs(u[t] - time) < std::abs(u[c] - time)) c = t;
     }
-    // Another event with the same caption is a scene of its own (A B A): the run never enters its span.
+    return c;
+  };
+  for (int64_t k = 0; k < n_events; ++k) {
+    const auto& sk = spans[static_cast<size_t>(k)];
+    const auto pos = static_cast<size_t>(std::find(order.begin(), order.end(), k) - order.begin());
+    std::vector<int64_t> rivals;
+    for (int64_t j = 0; j < n_events; ++j) {
+      if (j == k || captions[static_cast<size_t>(j)] == captions[static_cast<size_t>(k)]) continue;
+      const auto& sj = spans[static_cast<size_t>(j)];
+      const bool neighbour = (pos > 0 && order[pos - 1] == j) || (pos + 1 < order.size() && order[pos + 1] == j);
+      const bool overlaps = std::min(sk.end, sj.end) > std::max(sk.start, sj.start);
+      if (neighbour || overlaps) rivals.push_back(j);
+    }
+    if (rivals.empty()) continue;
+    std::vector<double> margin(static_cast<size_t>(n_frames), 0.0);
+    for (int64_t t = 0; t < n_frames; ++t) {
+      double rival = -std::numeric_limits<double>::infinity();
+      for (int64_t j : rivals) rival = std::max(rival, sims[j][t]);
+      margin[static_cast<size_t>(t)] = sims[k][t] - rival;
+    }
+    const size_t c = nearest_frame(centre_of(k));
+    // The run never swallows another event's centre, nor enters the span of another event with the same
+    // caption (a scene that returns is an event of its own: A B A).
     auto barrier = [&](size_t t) {
       for (int64_t j = 0; j < n_events; ++j) {
+        if (j == k) continue;
         const Span& o = spans[static_cast<size_t>(j)];
-        if (j != k && captions[static_cast<size_t>(j)] == captions[static_cast<size_t>(k)] && u[t] >= o.start &&
-            u[t] <= o.end) {
-          return true;
-        }
+        const bool same = captions[static_cast<size_t>(j)] == captions[static_cast<size_t>(k)];
+        if (same ? (u[t] >= o.start && u[t] <= o.end) : (t == nearest_frame(centre_of(j)))) return true;
       }
       return false;
     };

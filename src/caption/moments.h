@@ -60,12 +60,12 @@ struct RefitSpan {
 // Each span re-fitted to the frames its caption describes (ours; method.md section 5 reads the masks as they
 // are). frames: [T, D] L2-normalised; u: [T] normalised frame times, increasing; texts: [K, D] L2-normalised
 // CLIP embeddings of the K captions; captions: the K caption strings (equal captions do not compete).
-// For event k, frame t's margin is cos(text_k, v_t) minus the best cos of a different caption with v_t; the
+// For event k, frame t's margin is cos(text_k, v_t) minus the best cos with v_t of its rivals: the events
+// next to it in time (by centre) and those it overlaps, whose captions differ from its own. The
 // new span is the run of frames containing the frame nearest the old span's centre whose margins have the
 // largest sum (extending to either side while that sum grows), padded by half a frame spacing and clipped
-// to [0, 1]; it never enters the old span of another event with the same caption (a scene that returns is
-// an event of its own). An event whose caption no other caption differs from keeps its span (support: all
-// its frames).
+// to [0, 1]; it never takes the frame at another event's centre, nor enters the old span of another event
+// with the same caption (a scene that returns is an event of its own). An event without rivals keeps its span (support: all its frames).
 std::vector<RefitSpan> refit_spans(const torch::Tensor& frames, const std::vector<double>& u,
                                    const torch::Tensor& texts, const std::vector<std::string>& captions,
                                    const std::vector<Span>& spans);

@@ -139,7 +139,7 @@ std::vector<OptionSpec> make_table() {
   t.push_back(number("steps", optim, "Adam steps per token", kInt, 0, 1000, FIELD(method.n_steps)));
   t.push_back(number("lr-prefix", optim, "Learning rate of the soft prompts", kDouble, 0, 10,
                      FIELD(method.lr_prefix)));
-  t.push_back(number("lr-w", optim, "Learning rate of the moment projection W", kDouble, 0, 10,
+  t.push_back(number("lr-w", optim, "Learning rate of the moment projection W; 0 = lr-prefix * sqrt(pi / 2D)", kDouble, 0, 10,
                      FIELD(method.lr_w)));
   t.push_back(number("lr-mask", optim, "Learning rate of the moment masks", kDouble, 0, 10, FIELD(method.lr_mask)));
   t.push_back(number("lambda-vision", optim, "Weight of the vision loss", kDouble, 0, 1e6,

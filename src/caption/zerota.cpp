@@ -86,11 +86,11 @@ double norm_of(const torch::Tensor& t) { return t.defined() ? t.norm().item<doub
 class Optimiser {
  public:
   Optimiser(const VideoFrames& video, const std::vector<Span>& initial, ImageTextModel& image_text, CausalLm& lm,
-            const MethodOptions& options, const Ablation& ablation)
+            const MethodOptions& options, const OptimiserHooks& hooks)
       : image_text_(image_text),
         lm_(lm),
         options_(options),
-        ablation_(ablation),
+        hooks_(hooks),
         rules_(lm, options),
         rng_(options.seed),
         tau_(vision_temperature(options, image_text)) {
@@ -122,7 +122,11 @@ class Optimiser {
     w_ = torch::zeros({c, frames_.size(1)}, torch::TensorOptions().dtype(torch::kFloat).device(device_))
              .requires_grad_(true);  // [C, D]
     adam_prefix_ = std::make_unique<RowAdam>(prefix_, options.lr_prefix, true);
-    adam_w_ = std::make_unique<RowAdam>(w_, options.lr_w, false);
+    // W z_k moves per step by about lr * sum|z_k| = lr * sqrt(2D / pi) per coordinate (Adam's steps are about
+    // lr per element): the automatic rate makes that the soft prompts' lr_prefix.
+    const double lr_w = options.lr_w > 0 ? options.lr_w
+                                         : options.lr_prefix * std::sqrt(M_PI / (2.0 * static_cast<double>(frames_.size(1))));
+    adam_w_ = std::make_unique<RowAdam>(w_, lr_w, false);
     adam_a_ = std::make_unique<RowAdam>(a_, options.fixed_masks ? 0.0 : options.lr_mask, true);
     adam_b_ = std::make_unique<RowAdam>(b_, options.fixed_masks ? 0.0 : options.lr_mask, true);
     if (util::verbosity() >= util::Verbosity::kVerbose) {
@@ -251,10 +255,11 @@ class Optimiser {
         const auto [masks, z] = moments();
         const auto log_p = torch::log_softmax(lm_.last_logits(prefixed_inputs(rows, z, caption_embeds), nullptr), 1);
         cands = candidates_of(log_p, active, captions);
-        const auto z_target = ablation_.cut_vision_gradient_to_masks ? z.detach() : z;
+        // The vision loss L_v = -sum_c s_kc log p_k[c] (section 4.3): it pulls the LM towards the words that
+        // match the moment and, through z_k inside s_k, the moment towards what the words describe.
+        const auto z_target = hooks_.cut_vision_gradient_to_masks ? z.detach() : z;
         const auto sims = cands.embeddings.bmm(z_target.index_select(0, rows).unsqueeze(2)).squeeze(2);  // [A, N]
-        const auto s = torch::softmax(sims / tau_, 1);                                                 // [A, N]
-        const auto loss_vision = -(s * log_p.gather(1, cands.ids)).sum();
+        const auto loss_vision = -(torch::softmax(sims / tau_, 1) * log_p.gather(1, cands.ids)).sum();
         const auto loss_fluency = -(q * log_p).sum();
         const auto loss_iou = pairwise_iou_loss(masks);
         const auto loss = options_.lambda_vision * loss_vision + options_.lambda_fluency * loss_fluency +
@@ -304,6 +309,19 @@ class Optimiser {
         }
         for (size_t r = 0; r < active.size(); ++r) chosen.push_back(choose(scores[static_cast<int64_t>(r)]));
         if (verbose) log_choice(active, cands, sims, log_p_before, log_p, scores, chosen, z, rows);
+      }
+
+      if (hooks_.on_token) {
+        torch::NoGradGuard no_grad;
+        TokenTrace trace;
+        trace.round = round;
+        trace.token = token;
+        trace.active.assign(static_cast<size_t>(k_), false);
+        for (int64_t k : active) trace.active[static_cast<size_t>(k)] = true;
+        trace.spans = mask_spans(a_, b_, geometry_);
+        trace.soft_prompts = prefix_.detach().clone();
+        trace.projection = w_.detach().clone();
+        hooks_.on_token(trace);
       }
 
       // Append, retire finished events, and advance q for the others.
@@ -379,15 +397,20 @@ class Optimiser {
     const auto e = image_text_.embed_texts(texts).to(device_, torch::kFloat);  // [K, D]
     const auto scores = (e * z).sum(1).to(torch::kCPU, torch::kDouble).contiguous();
     const auto spans = mask_spans(a_, b_, geometry_);
+    const auto prompt_norms = prefix_.norm(2, 2).mean(1).to(torch::kCPU, torch::kDouble).contiguous();  // [K]
+    const auto projection_norms = z.matmul(w_.t()).norm(2, 1).to(torch::kCPU, torch::kDouble).contiguous();  // [K]
     std::vector<MomentResult> results;
-    for (int64_t k = 0; k < k_; ++k) results.push_back({spans[k], texts[k], scores[k].item<double>()});
+    for (int64_t k = 0; k < k_; ++k) {
+      results.push_back({spans[k], texts[k], scores[k].item<double>(), prompt_norms[k].item<double>(),
+                         projection_norms[k].item<double>()});
+    }
     return results;
   }
 
   ImageTextModel& image_text_;
   CausalLm& lm_;
   MethodOptions options_;
-  Ablation ablation_;
+  OptimiserHooks hooks_;
   TokenRules rules_;
   std::mt19937_64 rng_;  // top-k sampling
   double tau_;           // temperature of the vision target and of CLIP's likelihood
@@ -437,23 +460,17 @@ double vision_temperature(const MethodOptions& options, const ImageTextModel& im
 
 std::vector<MomentResult> optimise_moments(const VideoFrames& video, const std::vector<Span>& initial,
                                            ImageTextModel& image_text, CausalLm& lm, const MethodOptions& options,
-                                           const Ablation& ablation) {
+                                           const OptimiserHooks& hooks) {
   validate(options);
   check_video(video);
   if (initial.empty()) return {};
-  Optimiser optimiser(video, initial, image_text, lm, options, ablation);
+  Optimiser optimiser(video, initial, image_text, lm, options, hooks);
   return optimiser.run();
 }
 
-std::vector<Event> caption_video(const VideoFrames& video, ImageTextModel& image_text, CausalLm& lm,
-                                 const MethodOptions& options) {
-  validate(options);
+std::vector<Event> read_out(const VideoFrames& video, const std::vector<MomentResult>& results,
+                            ImageTextModel& image_text, const MethodOptions& options) {
   check_video(video);
-  const auto initial = options.fixed_masks
-                           ? even_spans(std::max(1, options.events))
-                           : structure_spans(video.embeddings, video.times_s, video.duration_s, options);
-  util::debug("captioning: " + std::to_string(initial.size()) + " events");
-  const auto results = optimise_moments(video, initial, image_text, lm, options);
   std::vector<Event> events;
   for (const auto& r : results) {
     events.push_back({r.span.start * video.duration_s, r.span.end * video.duration_s, r.caption, r.score});
@@ -485,7 +502,23 @@ std::vector<Event> caption_video(const VideoFrames& video, ImageTextModel& image
     // Re-fitted pieces of one scene may now touch.
     if (options.merge_same_captions) events = merge_same_captions(std::move(events), spacing_s);
   }
+  if (options.refit_edges && events.size() == 1) {
+    // A lone event: no other caption tells any of the frames apart from the rest, so it covers the video.
+    events[0].start_s = 0;
+    events[0].end_s = video.duration_s;
+  }
   return finalize_events(std::move(events), options.duplicate_tiou);
+}
+
+std::vector<Event> caption_video(const VideoFrames& video, ImageTextModel& image_text, CausalLm& lm,
+                                 const MethodOptions& options) {
+  validate(options);
+  check_video(video);
+  const auto initial = options.fixed_masks
+                           ? even_spans(std::max(1, options.events))
+                           : structure_spans(video.embeddings, video.times_s, video.duration_s, options);
+  util::debug("captioning: " + std::to_string(initial.size()) + " events");
+  return read_out(video, optimise_moments(video, initial, image_text, lm, options), image_text, options);
 }
 
 }  // namespace vidscribe::caption

@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,13 +27,29 @@ struct MomentResult {
   Span span;            // the mask: normalised time, [c_k - w_k/2, c_k + w_k/2] clipped to [0, 1]
   std::string caption;  // the generated text, trimmed, first letter upper-cased (the prompt is not part of it)
   double score = 0;     // cos(embed_texts(caption), z_k) (method.md section 5)
+  // What the prefix became: the mean norm of the soft prompt rows P_k and the norm of W z_k, to compare with
+  // the norms of real token embeddings (they should stay of that size).
+  double soft_prompt_norm = 0;
+  double projection_norm = 0;
 };
 
-// Switches that take the method apart, for experiments and the tests that prove what moves what. The
-// defaults are the method.
-struct Ablation {
+// The state after one token of one round, for tests and experiments.
+struct TokenTrace {
+  int round = 0;
+  int token = 0;
+  std::vector<bool> active;    // [K] events still generating before this token was appended
+  std::vector<Span> spans;     // [K] the masks after this token's steps
+  torch::Tensor soft_prompts;  // [K, n_prefix, C] a copy of P_k after this token's steps
+  torch::Tensor projection;    // [C, D] a copy of W
+};
+
+// Switches that take the method apart and a window into it, for experiments and the tests that prove what
+// moves what. The defaults are the method.
+struct OptimiserHooks {
   // z_k enters the vision loss as a constant: the masks get no gradient from CLIP's judgement of the text.
   bool cut_vision_gradient_to_masks = false;
+  // Called after every token of every round.
+  std::function<void(const TokenTrace&)> on_token;
 };
 
 // Runs the joint optimisation of method.md sections 2-4 with one mask per initial span (normalised
@@ -44,13 +61,19 @@ struct Ablation {
 // Throws vidscribe::Error(kInvalidArgument) for invalid options or inconsistent frames.
 std::vector<MomentResult> optimise_moments(const VideoFrames& video, const std::vector<Span>& initial,
                                            ImageTextModel& image_text, CausalLm& lm, const MethodOptions& options,
-                                           const Ablation& ablation = {});
+                                           const OptimiserHooks& hooks = {});
+
+// Reading the result (method.md section 5 and ours): spans in seconds; with merge_same_captions, events with
+// the same caption that touch or overlap merged; with refit_edges (and more than one event), each event's
+// edges re-fitted to the frames its caption describes better than the other captions do (refit_spans), and
+// events that describe none of their frames best dropped; near-duplicates removed; sorted by start time.
+// With fixed_masks the masks are kept as they are.
+std::vector<Event> read_out(const VideoFrames& video, const std::vector<MomentResult>& results,
+                            ImageTextModel& image_text, const MethodOptions& options);
 
 // The whole method for one video: event count and initial masks from the video's structure (section 6;
 // with options.fixed_masks, options.events (at least 1) fixed even boxes, e.g. one box over the whole clip
-// for --whole), the optimisation, and the read-out (section 5 and ours): spans in seconds, events with the
-// same caption that touch merged (merge_same_captions), edges re-fitted to the frames each caption
-// describes (refit_edges), near-duplicates removed, sorted by start time.
+// for --whole), the optimisation, and read_out().
 std::vector<Event> caption_video(const VideoFrames& video, ImageTextModel& image_text, CausalLm& lm,
                                  const MethodOptions& options);
 
