@@ -16,6 +16,8 @@ using json = nlohmann::json;
 using Type = OptionSpec::Type;
 
 constexpr double kNoMax = std::numeric_limits<double>::max();
+// The largest seed (2^64 - 1; as a double it rounds up to 2^64, so every uint64_t is in range).
+constexpr double kUInt64Max = 18446744073709551615.0;
 
 // get/set for a plain field, e.g. FIELD(method.lr_prefix).
 #define FIELD(path)                                                               \
@@ -152,7 +154,7 @@ std::vector<OptionSpec> make_table() {
                      "Temperature of CLIP's softmax over candidates; 0 = the CLIP model's own (OpenAI's: 0.01)",
                      kDouble, 0, 100, FIELD(method.clip_temperature)));
   t.push_back(number("seed", optim, "Seed of everything random; same seed and input, same output", Type::kUInt, 0,
-                     1.8e19, FIELD(method.seed)));
+                     kUInt64Max, FIELD(method.seed)));
 
   t.push_back(number("duplicate-tiou", result, "Events with the same caption and a tIoU above this are one",
                      kDouble, 0, 1, FIELD(method.duplicate_tiou)));
@@ -200,6 +202,7 @@ std::string OptionSpec::range_text() const {
     case Type::kUInt:
     case Type::kDouble: {
       if (min_open && max >= kNoMax / 2) return "> " + format_number(min);
+      if (type == Type::kUInt && max >= kUInt64Max) return "in [" + format_number(min) + ", 18446744073709551615]";
       return "in " + std::string(min_open ? "(" : "[") + format_number(min) + ", " + format_number(max) + "]";
     }
     case Type::kChoice: {
@@ -289,8 +292,10 @@ json parse_value(const OptionSpec& spec, const std::string& word) {
     case Type::kDouble: {
       errno = 0;
       char* end = nullptr;
-      const double x = word.empty() ? 0 : std::strtod(word.c_str(), &end);
-      if (word.empty() || end == nullptr || *end != '\0') bad(spec, quoted(word) + " is not a number");
+      // Decimal only: strtod would also read hexadecimal, "nan" and "infinity".
+      const bool decimal = !word.empty() && word.find_first_not_of("+-.0123456789eE") == std::string::npos;
+      const double x = decimal ? std::strtod(word.c_str(), &end) : 0;
+      if (!decimal || end == nullptr || *end != '\0') bad(spec, quoted(word) + " is not a number");
       if (!std::isfinite(x) || errno == ERANGE) bad(spec, quoted(word) + " is not a finite number");
       value = x;
       break;

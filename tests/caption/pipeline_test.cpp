@@ -8,10 +8,12 @@
 #include <cstring>
 
 #include "caption/frame_cache.h"
+#include "caption/option_table.h"
 #include "caption/pipeline.h"
 #include "caption/zerota.h"
 #include "support/support.h"
 #include "util/fs.h"
+#include "util/sha256.h"
 #include "tiny_models.h"
 
 namespace vidscribe::caption {
@@ -156,6 +158,47 @@ TEST_F(CaptionCliTest, SeveralVideosInOneActivityNetFile) {
   auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["results"].contains("planted"));
   EXPECT_TRUE(j["results"].contains("second"));
+}
+
+// --help, the output's "options" record and the table agree; the record names each model by its content.
+TEST_F(CaptionCliTest, HelpAndRecordCoverEveryOptionAndModelsAreNamedByContent) {
+  auto help = run_vidscribe("caption --help");
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  for (const auto& spec : option_table()) {
+    EXPECT_NE(help.out.find("--" + spec.name + " "), std::string::npos) << spec.name;
+    if (spec.type == OptionSpec::Type::kBool) EXPECT_NE(help.out.find("--no-" + spec.name), std::string::npos);
+  }
+  auto r = run_vidscribe(base() + " --events 2 --min-width 3 --no-refit-edges --token-choice lm --lr-w 0.002");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const auto& record = j["options"];
+  for (const auto& spec : option_table()) EXPECT_TRUE(record.contains(spec.key())) << spec.key();
+  EXPECT_EQ(record["min_width"], 3.0);
+  EXPECT_EQ(record["refit_edges"], false);
+  EXPECT_EQ(record["token_choice"], "lm");
+  EXPECT_EQ(record["lr_w"], 0.002);
+  EXPECT_EQ(record["preset"], "paper");
+  // The record minus "preset" is a complete description the library reads back.
+  auto method_record = record;
+  method_record.erase("preset");
+  EXPECT_EQ(options_record(options_from_record(method_record)), method_record);
+  EXPECT_EQ(j["model"]["clip"]["sha256"],
+            util::sha256_file_hex(golden_ / "tiny-clip" / "model.safetensors"));
+  EXPECT_EQ(j["model"]["lm"]["sha256"],
+            util::sha256_file_hex(golden_ / "tiny-gpt2" / "model.safetensors"));
+}
+
+TEST_F(CaptionCliTest, BadOptionValueIsAUsageErrorOnOneLine) {
+  for (const char* bad : {"--fps nan", "--fps 1e400", "--events -1", "--candidates abc", "--lr-prefix inf",
+                          "--token-choice beam", "--min-events 5 --max-events 3", "--fusion 1.5"}) {
+    auto r = run_vidscribe(base() + " " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), 2) << bad << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << bad;
+  }
+  auto r = run_vidscribe(base() + " --prompt \"$(printf 'bad \\377 byte')\"");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("UTF-8"), std::string::npos) << r.err;
 }
 
 TEST_F(CaptionCliTest, BadInputIsOneClearLine) {

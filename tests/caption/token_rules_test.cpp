@@ -98,5 +98,23 @@ TEST_F(TokenRulesFixture, NoRepeatTrigram) {
   EXPECT_FALSE(std::isinf(at(TokenRules(lm, off).apply(x, ids({" red", " ball", " and", " red", " ball"})), " and")));
 }
 
+// The rules act on logits, as ZeroCap's do: on a logit of about -40 the end factor moves "." by 0.4,
+// and the x20 penalty stops even a confident bad token (positive logit) - which it could not on
+// log-probabilities near 0.
+TEST_F(TokenRulesFixture, FactorsActOnLogitsAsZeroCapsDo) {
+  MethodOptions options;
+  options.min_tokens = 0;
+  const TokenRules rules(lm, options);
+  auto x = torch::full({lm.vocab_size()}, -40.0f, torch::kFloat);
+  x[lm.id_of(" red")] = 2.0f;
+  x[lm.id_of(",")] = 8.0f;  // the LM is sure of a token that cannot start a caption
+  const auto first = rules.apply(x, {});
+  EXPECT_FLOAT_EQ(at(first, ","), 8.0f / 20.0f);
+  EXPECT_EQ(torch::log_softmax(first, 0).argmax().item<int64_t>(), lm.id_of(" red"));
+  const auto later = rules.apply(x, ids({" a"}));
+  EXPECT_NEAR(at(later, ".") - -40.0f, 40.0f - 40.0f / 1.01f, 1e-4);
+  EXPECT_GT(at(later, ".") - -40.0f, 0.39f);
+}
+
 }  // namespace
 }  // namespace vidscribe::caption

@@ -1,5 +1,6 @@
 #include "util/sha256.h"
 #include "util/fs.h"
+#include "util/file_hash.h"
 
 #include <gtest/gtest.h>
 
@@ -40,6 +41,51 @@ TEST(Sha256, FileMatchesMemoryAndMissingFileIsNotFound) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   }
+}
+
+}  // namespace vidscribe::util
+
+namespace vidscribe::util {
+
+TEST(FileSha256, ComputedOnceAndAgainWhenTheFileChanges) {
+  testing::TempDir tmp;
+  write_file_atomic(tmp / "weights.bin", "abc");
+  const auto memo = tmp / "memo";
+  EXPECT_EQ(file_sha256(tmp / "weights.bin", memo), sha256_hex("abc"));
+  int entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(memo)) entries += e.is_regular_file();
+  ASSERT_EQ(entries, 1);
+  // The second call reads the memo, not the file: a memo changed behind its back shows it.
+  for (const auto& e : std::filesystem::directory_iterator(memo)) write_file_atomic(e.path(), std::string(64, 'f'));
+  EXPECT_EQ(file_sha256(tmp / "weights.bin", memo), std::string(64, 'f'));
+  // A changed file (size and time) is hashed again.
+  write_file_atomic(tmp / "weights.bin", "abcd");
+  EXPECT_EQ(file_sha256(tmp / "weights.bin", memo), sha256_hex("abcd"));
+  // A memo folder that cannot be made costs nothing but the hashing.
+  write_file_atomic(tmp / "not-a-dir", "x");
+  EXPECT_EQ(file_sha256(tmp / "weights.bin", tmp / "not-a-dir" / "memo"), sha256_hex("abcd"));
+  try {
+    file_sha256(tmp / "missing", memo);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+}
+
+TEST(FileSha256, HubBlobIsNamedByItsHash) {
+  testing::TempDir tmp;
+  // A Hugging Face cache: snapshots/<rev>/file -> ../../blobs/<sha256>. The name is the answer; the blob's
+  // bytes here differ from what the name says, to show that nothing is read.
+  const std::string name = sha256_hex("the real weights");
+  std::filesystem::create_directories(tmp / "blobs");
+  std::filesystem::create_directories(tmp / "snapshots" / "rev");
+  write_file_atomic(tmp / "blobs" / name, "other bytes");
+  std::filesystem::create_symlink("../../blobs/" + name, tmp / "snapshots" / "rev" / "model.safetensors");
+  EXPECT_EQ(file_sha256(tmp / "snapshots" / "rev" / "model.safetensors", tmp / "memo"), name);
+  // A symlink to an ordinary file is hashed.
+  write_file_atomic(tmp / "elsewhere", "x");
+  std::filesystem::create_symlink(tmp / "elsewhere", tmp / "link-elsewhere");
+  EXPECT_EQ(file_sha256(tmp / "link-elsewhere", tmp / "memo"), sha256_hex("x"));
 }
 
 }  // namespace vidscribe::util
