@@ -7,8 +7,9 @@
 // frame embeddings at 1 fps and the whole optimisation (no frame cache). Prints one JSON object per case.
 //
 // Usage: bench_caption [--reps N] [--preset fast|paper] [--threads N] [--tokens N] [--events 1,4]
-//                      [--full77 0|1] [--video 0|1]
-//        defaults: 3 repetitions, fast, all cores, 4 tokens, events 1 and 4, full77 1, video 0.
+//                      [--candidates 512] [--full77 0|1] [--video 0|1]
+//        defaults: 3 repetitions, fast, all cores, 4 tokens, events 1 and 4, 512 candidates, full77 1,
+//        video 0. --events and --candidates take comma-separated lists.
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -224,17 +225,19 @@ int main(int argc, char** argv) {
   int reps = 3, threads = 0, tokens = 4;
   bool paper = false, full = true, video_case = false;
   std::vector<int> event_counts = {1, 4};
+  std::vector<int> candidate_counts = {512};
   const char* usage =
       "Usage: bench_caption [--reps N] [--preset fast|paper] [--threads N] [--tokens N] [--events 1,4] "
-      "[--full77 0|1] [--video 0|1]";
+      "[--candidates 512] [--full77 0|1] [--video 0|1]";
   for (const auto& [key, value] : bench::parse_options(argc, argv, usage,
                                                 {"--reps", "--preset", "--threads", "--tokens", "--events",
-                                                 "--full77", "--video"})) {
+                                                 "--candidates", "--full77", "--video"})) {
     if (key == "--reps") reps = std::atoi(value.c_str());
     if (key == "--preset") paper = value == "paper";
     if (key == "--threads") threads = std::atoi(value.c_str());
     if (key == "--tokens") tokens = std::atoi(value.c_str());
     if (key == "--events") event_counts = parse_list(value);
+    if (key == "--candidates") candidate_counts = parse_list(value);
     if (key == "--full77") full = value != "0";
     if (key == "--video") video_case = value != "0";
   }
@@ -273,12 +276,14 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 120; ++i) video.times_s.push_back(i + 0.5);
   video.duration_s = 120;
 
+  for (int candidates : candidate_counts) {
   for (int events : event_counts) {
     for (int mode = 0; mode < (full ? 2 : 1); ++mode) {
       caption::ImageTextModel& image_text = mode == 0 ? static_cast<caption::ImageTextModel&>(shared_prefix) : full77;
       MethodOptions options;
       options.max_tokens = tokens;
       options.min_tokens = tokens;
+      options.n_candidates = candidates;
       std::vector<caption::Span> spans;
       for (int k = 0; k < events; ++k) spans.push_back({double(k) / events, double(k + 1) / events});
       std::vector<double> seconds;
@@ -300,13 +305,14 @@ int main(int argc, char** argv) {
       breakdown.seconds.erase("total");
       std::sort(seconds.begin(), seconds.end());
       std::printf("{\"name\": \"caption_token_step_%s_%s_events%d\", \"repetitions\": %zu, \"median_s\": %.3f, "
-                  "\"min_s\": %.3f, \"max_s\": %.3f, \"candidates\": 512, \"tokens_per_rep\": %d, "
+                  "\"min_s\": %.3f, \"max_s\": %.3f, \"candidates\": %d, \"tokens_per_rep\": %d, "
                   "\"breakdown_s_per_token\": %s, \"load_average\": \"%s\"}\n",
                   preset, mode == 0 ? "shared_prefix" : "full77", events, seconds.size(),
-                  seconds[seconds.size() / 2], seconds.front(), seconds.back(), tokens,
+                  seconds[seconds.size() / 2], seconds.front(), seconds.back(), candidates, tokens,
                   breakdown_json(breakdown, total, tokens).c_str(), load_average().c_str());
       std::fflush(stdout);
     }
+  }
   }
 
   if (video_case) {
