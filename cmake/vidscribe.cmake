@@ -18,7 +18,7 @@ endfunction()
 # Tests find ../shared and the vidscribe program through tests/support (compiled-in paths that the
 # VIDSCRIBE_SHARED_DIR and VIDSCRIBE_BIN environment variables override).
 function(vidscribe_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS;ENVIRONMENT" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS fast)
   endif()
@@ -27,6 +27,11 @@ function(vidscribe_test name)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} vidscribe_test_support GTest::gtest GTest::gtest_main)
+  # ENVIRONMENT: NAME=VALUE pairs for the test's process, set by running it through env(1) (a list in the
+  # tests' ENVIRONMENT property does not survive gtest_discover_tests).
+  if(ARG_ENVIRONMENT)
+    set_target_properties(${name} PROPERTIES CROSSCOMPILING_EMULATOR "env;${ARG_ENVIRONMENT}")
+  endif()
   gtest_discover_tests(${name}
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
     DISCOVERY_TIMEOUT 60)

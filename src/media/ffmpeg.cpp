@@ -162,7 +162,29 @@ int sws_colorspace(AVColorSpace cs) {
 }
 }  // namespace
 
+size_t RgbConverter::row_stride(int width) {
+  const size_t pixels = (static_cast<size_t>(width) + 31) / 32 * 32;
+  return (pixels * 3 + 63) / 64 * 64;
+}
+
+size_t RgbConverter::buffer_size(int width, int height) {
+  return row_stride(width) * static_cast<size_t>(height) + kTailPadding;
+}
+
 void RgbConverter::convert(const AVFrame* frame, std::vector<uint8_t>& out) {
+  if (frame->width <= 0 || frame->height <= 0) throw Error(ErrorCode::kUnsupportedMedia, "decoded an empty picture");
+  out.resize(buffer_size(frame->width, frame->height));
+  convert_into(frame, out.data(), out.size());
+  // Pack the rows in place: row y moves from y * stride to y * width * 3, never past a row not yet moved.
+  const size_t packed = static_cast<size_t>(frame->width) * 3;
+  const size_t stride = row_stride(frame->width);
+  for (int y = 1; y < frame->height; ++y) {
+    std::memmove(out.data() + static_cast<size_t>(y) * packed, out.data() + static_cast<size_t>(y) * stride, packed);
+  }
+  out.resize(packed * static_cast<size_t>(frame->height));
+}
+
+void RgbConverter::convert_into(const AVFrame* frame, uint8_t* dst_data, size_t capacity) {
   if (frame->width <= 0 || frame->height <= 0) throw Error(ErrorCode::kUnsupportedMedia, "decoded an empty picture");
   bool full_range = frame->color_range == AVCOL_RANGE_JPEG;
   AVPixelFormat src = unjpeg(static_cast<AVPixelFormat>(frame->format), &full_range);
@@ -191,9 +213,11 @@ void RgbConverter::convert(const AVFrame* frame, std::vector<uint8_t>& out) {
     colorspace_ = frame->colorspace;
     range_ = frame->color_range;
   }
-  out.resize(static_cast<size_t>(frame->width) * frame->height * 3);
-  uint8_t* dst[4] = {out.data(), nullptr, nullptr, nullptr};
-  int dst_stride[4] = {frame->width * 3, 0, 0, 0};
+  if (capacity < buffer_size(frame->width, frame->height)) {
+    throw Error(ErrorCode::kInternal, "RGB conversion buffer too small");
+  }
+  uint8_t* dst[4] = {dst_data, nullptr, nullptr, nullptr};
+  int dst_stride[4] = {static_cast<int>(row_stride(frame->width)), 0, 0, 0};
   int h = sws_scale(sws_.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
   if (h != frame->height) throw Error(ErrorCode::kUnsupportedMedia, "pixel format conversion failed");
 }

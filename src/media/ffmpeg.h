@@ -68,8 +68,19 @@ CodecPtr open_decoder(const AVStream* stream, int threads);
 // Converts decoded frames to packed RGB24, caching the scaler between frames of the same format.
 class RgbConverter {
  public:
-  // Converts `frame` (any pixel format FFmpeg decodes) into out (resized to the frame's size).
+  // Converts `frame` (any pixel format FFmpeg decodes) into out: width * height * 3 bytes, rows packed.
   void convert(const AVFrame* frame, std::vector<uint8_t>& out);
+
+  // swscale's SIMD paths write whole blocks of 8 or 16 pixels, so for most widths a row's conversion runs
+  // past width * 3 bytes (up to 24 bytes past the end of a packed picture of width 426). The conversion
+  // therefore goes into rows of row_stride(width) bytes (the width rounded up to 32 pixels, then to 64
+  // bytes) followed by kTailPadding bytes, and is packed afterwards.
+  static constexpr size_t kTailPadding = 256;
+  static size_t row_stride(int width);
+  static size_t buffer_size(int width, int height);  // row_stride(width) * height + kTailPadding
+  // Converts into dst, which holds `capacity` >= buffer_size(width, height) bytes, with rows
+  // row_stride(width) apart (not packed). Throws kInternal when capacity is too small.
+  void convert_into(const AVFrame* frame, uint8_t* dst, size_t capacity);
 
  private:
   SwsPtr sws_;

@@ -118,5 +118,30 @@ TEST(EmbedVideoCommand, SecondRunLoadsFromTheCache) {
   EXPECT_EQ(read_npy(dir / "emb.npy").values, emb.values);
 }
 
+// Ordinary videos and pictures whose widths swscale's SIMD paths overran: YouTube's 426x240, portrait phone
+// video and an 8x8 picture, through every command that decodes (run by ctest with glibc's heap checks on).
+TEST(MediaCommands, YoutubeAndPortraitSizesDoNotCorruptMemory) {
+  fs::path clip = golden_dir() / "tiny-clip";
+  if (!fs::exists(clip)) GTEST_SKIP() << "no golden data";
+  TempDir dir;
+  const std::string models = " --clip " + shell_quote(clip.string()) + " --cache-dir " +
+                             shell_quote((dir / "cache").string());
+  for (const auto& [w, h] : std::vector<std::pair<int, int>>{{426, 240}, {1080, 1920}, {8, 8}}) {
+    const std::string size = std::to_string(w) + "x" + std::to_string(h);
+    SCOPED_TRACE(size);
+    const auto video = make_media(dir / (size + ".mp4"), "-f lavfi -i testsrc2=size=" + size +
+                                                             ":rate=25 -t 2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p");
+    RunResult r = run_vidscribe("-q frames " + shell_quote(video.string()) + " --out " +
+                                shell_quote((dir / ("frames" + size)).string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    r = run_vidscribe("-q embed-video " + shell_quote(video.string()) + models + " --json --out " +
+                      shell_quote((dir / (size + ".npy")).string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto jpeg = make_media(dir / (size + ".jpg"), "-f lavfi -i testsrc2=size=" + size + " -frames:v 1");
+    r = run_vidscribe("-q embed-image --clip " + shell_quote(clip.string()) + " " + shell_quote(jpeg.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace vidscribe::testing

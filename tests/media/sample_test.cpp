@@ -86,6 +86,63 @@ TEST(SampleFrames, TenBitAnd444PixelFormats) {
   expect_segments(media::sample_frames(full, SamplingOptions{}), 6, 64, 48);
 }
 
+// Sizes and pixel formats that ordinary videos have: YouTube's 426x240, portrait phone video, every width mod 16,
+// odd and tiny pictures, 10-bit, 4:2:2, 4:4:4, gray, alpha and palette. swscale's SIMD paths write past the end
+// of a packed RGB row for most of these widths (see RgbConverter).
+struct AwkwardCase {
+  const char* name;
+  int width, height;
+  const char* codec_args;
+  bool colour = true;  // the picture keeps its colours (not gray)
+};
+class SampleAwkward : public ::testing::TestWithParam<AwkwardCase> {};
+
+TEST_P(SampleAwkward, EveryFrameDecodesWithItsSizeAndColour) {
+  const auto& c = GetParam();
+  TempDir dir;
+  // The colour source makes even sizes; the scale filter gives the odd ones.
+  const std::string args = "-vf scale=" + std::to_string(c.width) + ":" + std::to_string(c.height) + " " + c.codec_args;
+  const auto path = make_segments(dir, std::string(c.name) + ".mkv", args, (c.width + 1) / 2 * 2,
+                                  (c.height + 1) / 2 * 2, 2);
+  const auto frames = media::sample_frames(path, SamplingOptions{});
+  if (c.colour) {
+    expect_segments(frames, 6, c.width, c.height, 40);
+  } else {
+    ASSERT_EQ(frames.size(), 6u);
+    for (const auto& f : frames) {
+      EXPECT_EQ(f.image.width, c.width);
+      EXPECT_EQ(f.image.height, c.height);
+    }
+  }
+}
+
+std::vector<AwkwardCase> awkward_cases() {
+  std::vector<AwkwardCase> cases = {
+      {"youtube_426x240", 426, 240, "-c:v libx264 -pix_fmt yuv420p"},
+      {"portrait_360x640", 360, 640, "-c:v libx264 -pix_fmt yuv420p"},
+      {"portrait_1080x1920", 1080, 1920, "-c:v libx264 -preset ultrafast -pix_fmt yuv420p"},
+      {"w1000x562", 1000, 562, "-c:v libx264 -preset ultrafast -pix_fmt yuv420p"},
+      {"tiny_8x8", 8, 8, "-c:v libx264 -pix_fmt yuv420p"},
+      {"tiny_2x2", 2, 2, "-c:v ffv1 -pix_fmt yuv444p"},
+      {"odd_9x7", 9, 7, "-c:v ffv1 -pix_fmt yuv444p"},
+      {"tenbit_426x240", 426, 240, "-c:v libx264 -pix_fmt yuv420p10le"},
+      {"yuv422_426x240", 426, 240, "-c:v libx264 -pix_fmt yuv422p"},
+      {"yuv444_426x240", 426, 240, "-c:v libx264 -pix_fmt yuv444p"},
+      {"gray_426x240", 426, 240, "-c:v ffv1 -pix_fmt gray", false},
+      {"gray10_90x30", 90, 30, "-c:v ffv1 -pix_fmt gray10le", false},
+      {"alpha_426x240", 426, 240, "-c:v ffv1 -pix_fmt yuva420p"},
+      {"rgba_75x33", 75, 33, "-c:v ffv1 -pix_fmt bgra"},
+      {"palette_426x240", 426, 240, "-c:v png -pix_fmt pal8"},
+  };
+  static const char* const kNames[16] = {"m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7",
+                                         "m8", "m9", "m10", "m11", "m12", "m13", "m14", "m15"};
+  for (int r = 0; r < 16; ++r) cases.push_back({kNames[r], 64 + r, 20, "-c:v ffv1 -pix_fmt yuv444p"});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, SampleAwkward, ::testing::ValuesIn(awkward_cases()),
+                         [](const ::testing::TestParamInfo<AwkwardCase>& info) { return std::string(info.param.name); });
+
 TEST(SampleFrames, OddSizes) {
   TempDir dir;
   auto path = make_segments(dir, "odd.mkv", "-vf scale=67:33 -c:v libx264 -pix_fmt yuv444p", 68, 34);
