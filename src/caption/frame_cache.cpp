@@ -126,19 +126,44 @@ std::optional<FrameEmbeddings> read_frame_cache(const fs::path& path, const std:
   nlohmann::json header = nlohmann::json::parse(bytes.begin() + 16, bytes.begin() + static_cast<long>(body),
                                                 nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded() || !header.is_object()) return corrupt("header");
-  if (header.value("key", std::string()) != key) return corrupt("written for another key");
+  // The checksum says the bytes are what a writer wrote, not that the writer was sane: check every value.
+  const auto key_it = header.find("key");
+  if (key_it == header.end() || !key_it->is_string() || key_it->get_ref<const std::string&>() != key) {
+    return corrupt("written for another key");
+  }
+  const auto n_it = header.find("n_frames");
+  const auto dim_it = header.find("dim");
+  const auto duration_it = header.find("duration_s");
+  if (n_it == header.end() || !n_it->is_number_integer() || n_it->get<int64_t>() < 0 || dim_it == header.end() ||
+      !dim_it->is_number_integer() || dim_it->get<int64_t>() < 1 || duration_it == header.end() ||
+      !duration_it->is_number()) {
+    return corrupt("header values");
+  }
   FrameEmbeddings e;
-  const auto t = header.value("n_frames", int64_t{-1});
-  e.dim = header.value("dim", int64_t{-1});
-  e.duration_s = header.value("duration_s", 0.0);
-  if (t < 0 || e.dim < 1) return corrupt("sizes");
-  const size_t expect = body + static_cast<size_t>(t) * sizeof(double) +
-                        static_cast<size_t>(t) * static_cast<size_t>(e.dim) * sizeof(float) + kDigestBytes;
-  if (expect != bytes.size()) return corrupt("length");
+  const uint64_t n = n_it->get<uint64_t>();
+  const uint64_t dim = dim_it->get<uint64_t>();
+  e.duration_s = duration_it->get<double>();
+  if (!std::isfinite(e.duration_s) || e.duration_s < 0) return corrupt("duration");
+  // Overflow-safe: the payload must fit in the file that holds it.
+  const uint64_t room = bytes.size() - kDigestBytes - body;
+  if (dim > (1u << 20) || n > room / sizeof(double) || (n > 0 && dim > room / n / sizeof(float)) ||
+      n * sizeof(double) + n * dim * sizeof(float) != room) {
+    return corrupt("sizes");
+  }
+  const int64_t t = static_cast<int64_t>(n);
+  e.dim = static_cast<int64_t>(dim);
   e.times_s.resize(static_cast<size_t>(t));
   e.data.resize(static_cast<size_t>(t * e.dim));
   std::memcpy(e.times_s.data(), p + body, e.times_s.size() * sizeof(double));
+  for (size_t i = 0; i < e.times_s.size(); ++i) {
+    if (!std::isfinite(e.times_s[i]) || e.times_s[i] < 0 || (i > 0 && e.times_s[i] < e.times_s[i - 1])) {
+      return corrupt("frame times");
+    }
+  }
   std::memcpy(e.data.data(), p + body + e.times_s.size() * sizeof(double), e.data.size() * sizeof(float));
+  for (float v : e.data) {
+    if (!std::isfinite(v)) return corrupt("embedding values");
+  }
   e.from_cache = true;
   return e;
 }
@@ -156,6 +181,7 @@ FrameEmbeddings embed_video_frames(const fs::path& video, const FrameEmbeddingOp
     entry = frame_cache_path(options.cache_dir, st.cache_key);
     if (auto cached = read_frame_cache(entry, st.cache_key)) {
       util::debug("frame embeddings from the cache: " + entry.string());
+      st.cache_entry = entry;
       return std::move(*cached);
     }
   }
@@ -203,7 +229,15 @@ FrameEmbeddings embed_video_frames(const fs::path& video, const FrameEmbeddingOp
   flush();
   if (progress) progress->finish();
   out.duration_s = st.sampling.duration_s;
-  if (!entry.empty()) write_frame_cache(entry, st.cache_key, out);
+  if (!entry.empty()) {
+    // A cache that cannot be written (read-only, full, a file in the way) costs the next run's time, not this one.
+    try {
+      write_frame_cache(entry, st.cache_key, out);
+      st.cache_entry = entry;
+    } catch (const std::exception& e) {
+      util::warn(std::string("cannot store frame embeddings in the cache, continuing without: ") + e.what());
+    }
+  }
   return out;
 }
 

@@ -62,12 +62,13 @@ struct FrameEmbeddingStats {
   media::SampleStats sampling;  // zero when loaded from the cache
   int64_t n_embed_calls = 0;
   std::string cache_key;
+  std::filesystem::path cache_entry;  // the entry read or written; empty when the cache was off or not writable
 };
 
 // Samples `video`, preprocesses each frame, embeds them `batch_size` at a time and normalises the rows;
 // with a cache_dir, first looks for the entry and afterwards stores it. Shows progress on stderr
 // (util::Progress: silent when quiet or not a terminal). Throws what media::sample_frames throws,
-// kInvalidArgument if `embed` returns a wrong size, kIo if the cache cannot be written.
+// kInvalidArgument if `embed` returns a wrong size. A cache that cannot be written costs a warning.
 FrameEmbeddings embed_video_frames(const std::filesystem::path& video, const FrameEmbeddingOptions& options,
                                    const FrameEmbedFn& embed, FrameEmbeddingStats* stats = nullptr);
 

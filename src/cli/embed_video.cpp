@@ -81,7 +81,7 @@ void run_embed_video(const EmbedVideoOptions& o) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!o.out.empty()) write_npy(o.out, e.data, e.n_frames(), e.dim);
 
-  fs::path entry = options.cache_dir.empty() ? fs::path() : caption::frame_cache_path(options.cache_dir, stats.cache_key);
+  const fs::path entry = stats.cache_entry;
   if (o.json) {
     nlohmann::json j = {{"frames", e.n_frames()},   {"dim", e.dim},
                         {"duration_s", e.duration_s}, {"times_s", e.times_s},

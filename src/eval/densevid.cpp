@@ -15,6 +15,7 @@
 #include "eval/ptb_tokenizer.h"
 #include "util/fs.h"
 #include "vidscribe/error.h"
+#include "util/json_excerpt.h"
 
 namespace vidscribe::eval {
 namespace {
@@ -28,7 +29,7 @@ using nlohmann::json;
 json parse_json(const std::string& text, const std::string& name) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors, and numbers outside double's range (1e400)
     bad(name, std::string("not valid JSON (") + e.what() + ")");
   }
 }
@@ -42,7 +43,7 @@ std::string read_text(const std::filesystem::path& path) {
 // [start, end] as two numbers.
 std::pair<double, double> parse_timestamp(const json& ts, const std::string& name, const std::string& where) {
   if (!ts.is_array() || ts.size() != 2 || !ts[0].is_number() || !ts[1].is_number())
-    bad(name, where + ": a timestamp must be [start, end] with two numbers, got " + ts.dump());
+    bad(name, where + ": a timestamp must be [start, end] with two numbers, got " + util::json_excerpt(ts));
   return {ts[0].get<double>(), ts[1].get<double>()};
 }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <fstream>
 #include <iostream>
 
@@ -13,6 +15,8 @@
 #include "media/preprocess.h"
 #include "nn/models/clip.h"
 #include "support/support.h"
+#include "util/fs.h"
+#include "util/sha256.h"
 #include "vidscribe/error.h"
 
 namespace vidscribe::testing {
@@ -162,6 +166,82 @@ TEST(FrameCache, EntryRoundTripAndKeyCheck) {
   EXPECT_EQ(back->dim, 3);
   EXPECT_FALSE(caption::read_frame_cache(p, "k2").has_value());
   EXPECT_FALSE(caption::read_frame_cache(dir / "absent.vsfe", "k1").has_value());
+}
+
+// An entry whose checksum is right but whose header or payload a hostile or buggy writer chose: every value
+// is checked after the checksum (sizes overflow-safe), and such an entry is recomputed, never used.
+TEST(FrameCache, EntryWithValidChecksumButHostileValuesIsRefused) {
+  TempDir dir;
+  FrameEmbeddings e;
+  e.times_s = {0.0, 1.5};
+  e.dim = 3;
+  e.data = {1, 0, 0, 0, 0.6f, 0.8f};
+  e.duration_s = 2.0;
+  const fs::path p = dir / "x.vsfe";
+  caption::write_frame_cache(p, "k", e);
+  const std::string good = slurp(p);
+  const uint32_t header_len = static_cast<uint8_t>(good[12]) | static_cast<uint8_t>(good[13]) << 8 |
+                              static_cast<uint8_t>(good[14]) << 16 | static_cast<uint32_t>(static_cast<uint8_t>(good[15])) << 24;
+  const auto header = nlohmann::json::parse(good.substr(16, header_len));
+  const std::string payload = good.substr(16 + header_len, good.size() - 32 - 16 - header_len);
+  // The entry with another header and payload, and the right checksum.
+  auto entry_with = [&](const nlohmann::json& h, const std::string& body) {
+    const std::string text = h.dump();
+    std::string bytes = good.substr(0, 12);
+    for (int i = 0; i < 4; ++i) bytes += static_cast<char>((text.size() >> (8 * i)) & 0xff);
+    bytes += text + body;
+    util::Sha256 sha;
+    sha.update(bytes);
+    const auto digest = sha.digest();
+    bytes.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+    util::write_file_atomic(p, bytes);
+    return caption::read_frame_cache(p, "k");
+  };
+  ASSERT_TRUE(entry_with(header, payload).has_value());  // the helper makes valid entries
+  auto with = [&](const char* key, const nlohmann::json& value) {
+    auto h = header;
+    h[key] = value;
+    return h;
+  };
+  EXPECT_FALSE(entry_with(with("n_frames", uint64_t{1} << 61), payload).has_value());
+  EXPECT_FALSE(entry_with(with("n_frames", "2"), payload).has_value());
+  EXPECT_FALSE(entry_with(with("n_frames", -2), payload).has_value());
+  EXPECT_FALSE(entry_with(with("n_frames", 3), payload).has_value());
+  EXPECT_FALSE(entry_with(with("dim", uint64_t{1} << 62), payload).has_value());
+  EXPECT_FALSE(entry_with(with("dim", 0), payload).has_value());
+  EXPECT_FALSE(entry_with(with("dim", 2.5), payload).has_value());
+  EXPECT_FALSE(entry_with(with("duration_s", -1.0), payload).has_value());
+  EXPECT_FALSE(entry_with(with("duration_s", "long"), payload).has_value());
+  EXPECT_FALSE(entry_with(with("key", 7), payload).has_value());
+  auto h = header;
+  h.erase("dim");
+  EXPECT_FALSE(entry_with(h, payload).has_value());
+  EXPECT_FALSE(entry_with(nlohmann::json::array(), payload).has_value());
+  // Frame times that are NaN or decreasing, and embedding values that are not finite.
+  auto with_double = [&](size_t at, double v) {
+    std::string b = payload;
+    std::memcpy(b.data() + at, &v, sizeof v);
+    return b;
+  };
+  EXPECT_FALSE(entry_with(header, with_double(8, std::nan(""))).has_value());
+  EXPECT_FALSE(entry_with(header, with_double(0, 5.0)).has_value());
+  EXPECT_FALSE(entry_with(header, with_double(0, -1.0)).has_value());
+  std::string inf_value = payload;
+  const float inf = std::numeric_limits<float>::infinity();
+  std::memcpy(inf_value.data() + 16, &inf, sizeof inf);
+  EXPECT_FALSE(entry_with(header, inf_value).has_value());
+}
+
+// A cache folder that cannot be written costs a warning, not the run.
+TEST(FrameCache, UnwritableCacheIsAWarningNotAFailure) {
+  TempDir dir;
+  auto video = make_segments(dir, "v.mkv", "-c:v libx264");
+  util::write_file_atomic(dir / "a-file", "x");
+  CountingEmbedder fake;
+  caption::FrameEmbeddingStats stats;
+  FrameEmbeddings e = caption::embed_video_frames(video, options_in(dir / "a-file" / "cache"), fake.fn(), &stats);
+  EXPECT_EQ(e.n_frames(), 6);
+  EXPECT_TRUE(stats.cache_entry.empty());
 }
 
 TEST(FrameCache, ContentHashSeesSampledRegionsAndIgnoresTheName) {

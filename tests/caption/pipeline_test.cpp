@@ -201,6 +201,19 @@ TEST_F(CaptionCliTest, BadOptionValueIsAUsageErrorOnOneLine) {
   EXPECT_NE(r.err.find("UTF-8"), std::string::npos) << r.err;
 }
 
+// -o /dev/stdout, /dev/null: written straight to, never replaced by a renamed file (which, as root, would
+// turn /dev/stdout into a regular file for every later program).
+TEST_F(CaptionCliTest, DevicesAsOutputAreWrittenStraightTo) {
+  auto r = run_vidscribe(base() + " --events 2 --format txt -o /dev/stdout");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("[00:00:", 0), 0u) << r.out;
+  r = run_vidscribe(base() + " --events 2 --format txt -o /dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_TRUE(fs::is_symlink("/dev/stdout") || fs::is_character_file("/dev/stdout"));
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+}
+
 TEST_F(CaptionCliTest, BadInputIsOneClearLine) {
   const std::string models = " --clip " + shell_quote((golden_ / "tiny-clip").string()) + " --lm " +
                              shell_quote((golden_ / "tiny-gpt2").string()) + " --no-cache";

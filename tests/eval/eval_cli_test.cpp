@@ -1,11 +1,13 @@
 // `vidscribe eval` end to end: table, JSON, options and the messages for bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
 #include "support/support.h"
+#include "util/fs.h"
 
 namespace vidscribe::testing {
 namespace {
@@ -119,6 +121,34 @@ TEST(EvalCli, NoMeteorDropsTheColumn) {
   RunResult r = run_vidscribe(tiny_args() + " --json --no-meteor");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(nlohmann::json::parse(r.out).at("metrics").contains("METEOR"));
+}
+
+// Hostile JSON: a timestamp nested 100,000 levels deep (the message once dumped it, recursing off the stack)
+// and a number outside double's range. One short line and exit 2 each, in references and in predictions.
+TEST(EvalCli, DeepNestingAndHugeNumbersAreOneShortLine) {
+  TempDir dir;
+  const std::string deep = std::string(100000, '[') + "0" + std::string(100000, ']');
+  const std::string ref_ok = "{\"v\": {\"duration\": 10, \"timestamps\": [[0, 1]], \"sentences\": [\"a b\"]}}";
+  const std::string pred_ok = "{\"version\": \"VERSION 1.0\", \"external_data\": {}, \"results\": {\"v\": "
+                              "[{\"sentence\": \"a b\", \"timestamp\": [0, 1]}]}}";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{\"v\": {\"duration\": 10, \"timestamps\": [" + deep + "], \"sentences\": [\"a\"]}}", pred_ok},
+      {ref_ok, "{\"version\": \"VERSION 1.0\", \"external_data\": {}, \"results\": {\"v\": "
+               "[{\"sentence\": \"a\", \"timestamp\": " + deep + "}]}}"},
+      {"{\"v\": {\"duration\": 10, \"timestamps\": [[0, 1e400]], \"sentences\": [\"a\"]}}", pred_ok},
+      {ref_ok, "{\"version\": \"VERSION 1.0\", \"external_data\": {}, \"results\": {\"v\": "
+               "[{\"sentence\": \"a\", \"timestamp\": [0, -1e400]}]}}"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE("case " + std::to_string(i));
+    util::write_file_atomic(dir / "ref.json", cases[i].first);
+    util::write_file_atomic(dir / "pred.json", cases[i].second);
+    RunResult r = run_vidscribe("eval --no-meteor -r " + shell_quote((dir / "ref.json").string()) + " -s " +
+                                shell_quote((dir / "pred.json").string()));
+    EXPECT_EQ(r.exit_code, 2) << r.err.substr(0, 300);
+    EXPECT_LT(r.err.size(), 1024u) << r.err.substr(0, 300);
+    EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err.substr(0, 300);
+  }
 }
 
 TEST(EvalCli, BadInputsFailWithOneClearLine) {

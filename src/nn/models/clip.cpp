@@ -8,6 +8,7 @@
 #include "nn/safetensors.h"
 #include "nn/weights.h"
 #include "vidscribe/error.h"
+#include "util/json_excerpt.h"
 
 namespace vidscribe::nn {
 namespace fs = std::filesystem;
@@ -51,7 +52,7 @@ int64_t int_or_field(const nlohmann::json& json, const std::string& key, const s
   if (it == json.end() || it->is_null()) return fallback;
   if (it->is_number_integer()) return it->get<int64_t>();
   if (it->is_object()) return json_value<int64_t>(*it, field, fallback, path);
-  throw Error(ErrorCode::kCorruptModel, path.string() + ": '" + key + "' has the wrong type: " + it->dump());
+  throw Error(ErrorCode::kCorruptModel, path.string() + ": '" + key + "' has the wrong type: " + util::json_excerpt(*it));
 }
 
 std::array<float, 3> three_floats(const nlohmann::json& json, const std::string& key, std::array<float, 3> fallback,

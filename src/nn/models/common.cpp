@@ -7,6 +7,7 @@
 #include "nn/runtime.h"
 #include "util/fs.h"
 #include "vidscribe/error.h"
+#include "util/json_excerpt.h"
 
 namespace vidscribe::nn::detail {
 namespace fs = std::filesystem;
@@ -114,7 +115,7 @@ T json_value(const nlohmann::json& json, const std::string& key, const T& fallba
   try {
     return it->get<T>();
   } catch (const nlohmann::json::exception&) {
-    throw Error(ErrorCode::kCorruptModel, path.string() + ": '" + key + "' has the wrong type: " + it->dump());
+    throw Error(ErrorCode::kCorruptModel, path.string() + ": '" + key + "' has the wrong type: " + util::json_excerpt(*it));
   }
 }
 
