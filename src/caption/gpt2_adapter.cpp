@@ -7,6 +7,7 @@ Gpt2Lm::Gpt2Lm(nn::Gpt2 model, text::Gpt2Tokenizer tokenizer)
 
 int64_t Gpt2Lm::embedding_dim() const { return model_->config().n_embd; }
 int64_t Gpt2Lm::vocab_size() const { return model_->config().vocab_size; }
+int64_t Gpt2Lm::max_positions() const { return model_->config().n_positions; }
 int64_t Gpt2Lm::eos_id() const { return tokenizer_.eos_id(); }
 
 std::string Gpt2Lm::token_bytes(int64_t id) const {

@@ -16,6 +16,7 @@ class Gpt2Lm : public CausalLm {
   int64_t embedding_dim() const override;
   int64_t vocab_size() const override;
   int64_t eos_id() const override;
+  int64_t max_positions() const override;
   // Ids the tokenizer does not know (a model vocabulary padded beyond it) stand for no bytes.
   std::string token_bytes(int64_t id) const override;
   std::vector<int64_t> encode(const std::string& text) const override;

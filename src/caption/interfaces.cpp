@@ -1,5 +1,7 @@
 #include "caption/interfaces.h"
 
+#include <limits>
+
 #include "vidscribe/error.h"
 
 namespace vidscribe::caption {
@@ -20,6 +22,8 @@ void KvCache::select_rows(const torch::Tensor& rows) {
   for (auto& k : keys) k = k.index_select(0, rows.to(k.device()));
   for (auto& v : values) v = v.index_select(0, rows.to(v.device()));
 }
+
+int64_t CausalLm::max_positions() const { return std::numeric_limits<int64_t>::max(); }
 
 int64_t CausalLm::period_id() const {
   const auto ids = encode(".");

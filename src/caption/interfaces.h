@@ -67,6 +67,8 @@ class CausalLm {
   // The id of the single token "." (the caption's end token). Default: encode(".") when that is one
   // token; throws kCorruptModel otherwise.
   virtual int64_t period_id() const;
+  // The longest input the model takes, in positions (GPT-2: n_positions); default: no limit.
+  virtual int64_t max_positions() const;
 
   // ids: [B, T] int64 -> [B, T, C] float32 input embeddings (token embeddings only, no positions).
   virtual torch::Tensor embed(const torch::Tensor& ids) = 0;

@@ -116,6 +116,7 @@ VideoCaptions Captioner::caption(const fs::path& video, const PipelineOptions& o
     method.fixed_masks = true;
     method.events = 1;
   }
+  check_fits(*lm_, method);  // before the frames: the model's length limit is known now
   const double window_s = v.whole ? 0.0 : v.window_s;
   FrameEmbeddings frames = frame_embeddings(video, FrameSource::from(v, options.cache_dir), window_s);
   if (frames.n_frames() == 0 || !(frames.duration_s > 0)) {

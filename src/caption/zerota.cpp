@@ -458,10 +458,24 @@ double vision_temperature(const MethodOptions& options, const ImageTextModel& im
   return own;
 }
 
+void check_fits(const CausalLm& lm, const MethodOptions& options) {
+  const int64_t prompt = std::max<int64_t>(1, static_cast<int64_t>(lm.encode(options.prompt).size()));
+  const int64_t longest = options.n_prefix + 1 + prompt + options.max_tokens;
+  if (longest > lm.max_positions()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--max-tokens " + std::to_string(options.max_tokens) + ": with " + std::to_string(options.n_prefix) +
+                    " soft prompts, the moment and a " + std::to_string(prompt) + "-token prompt the input would be " +
+                    std::to_string(longest) + " positions; the language model takes at most " +
+                    std::to_string(lm.max_positions()) + " (so --max-tokens at most " +
+                    std::to_string(lm.max_positions() - options.n_prefix - 1 - prompt) + ")");
+  }
+}
+
 std::vector<MomentResult> optimise_moments(const VideoFrames& video, const std::vector<Span>& initial,
                                            ImageTextModel& image_text, CausalLm& lm, const MethodOptions& options,
                                            const OptimiserHooks& hooks) {
   validate(options);
+  check_fits(lm, options);
   check_video(video);
   if (initial.empty()) return {};
   Optimiser optimiser(video, initial, image_text, lm, options, hooks);

@@ -74,6 +74,10 @@ std::vector<Event> read_out(const VideoFrames& video, const std::vector<MomentRe
 // The whole method for one video: event count and initial masks from the video's structure (section 6;
 // with options.fixed_masks, options.events (at least 1) fixed even boxes, e.g. one box over the whole clip
 // for --whole), the optimisation, and read_out().
+// Throws kInvalidArgument when the longest input the options ask of the LM - the soft prompts, W z_k, the
+// prompt and max_tokens tokens - does not fit its max_positions(). Known before any work, so checked first.
+void check_fits(const CausalLm& lm, const MethodOptions& options);
+
 std::vector<Event> caption_video(const VideoFrames& video, ImageTextModel& image_text, CausalLm& lm,
                                  const MethodOptions& options);
 

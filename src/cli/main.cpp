@@ -31,9 +31,9 @@ int main(int argc, char** argv) {
   CLI::App app{"vidscribe: timestamped captions of the events in any video, with no training data (ZeroTA)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("vidscribe ") + VIDSCRIBE_VERSION);
-  app.add_option("--threads", g_options.threads, "CPU threads for the models (0 = all cores)")
+  app.add_option("--threads", g_options.threads, "CPU threads for the models (0 = all cores; at most 1024)")
       ->default_val(0)
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1024));
   app.add_option("--device", g_options.device, "Where the models run: cpu, cuda or cuda:N")->default_val("cpu");
   app.add_flag("-q,--quiet", g_options.quiet, "No progress display and no warnings");
   app.add_flag("-v,--verbose", g_options.verbose, "Log details (repeat for more)");

@@ -190,13 +190,16 @@ TEST_F(CaptionCliTest, HelpAndRecordCoverEveryOptionAndModelsAreNamedByContent) 
 
 TEST_F(CaptionCliTest, BadOptionValueIsAUsageErrorOnOneLine) {
   for (const char* bad : {"--fps nan", "--fps 1e400", "--events -1", "--candidates abc", "--lr-prefix inf",
-                          "--token-choice beam", "--min-events 5 --max-events 3", "--fusion 1.5"}) {
+                          "--token-choice beam", "--min-events 5 --max-events 3", "--fusion 1.5",
+                          "--max-tokens 500" /* beyond the LM's 128 positions: known before any work */}) {
     auto r = run_vidscribe(base() + " " + bad);
     EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
     EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), 2) << bad << ": " << r.err;
     EXPECT_TRUE(r.out.empty()) << bad;
   }
-  auto r = run_vidscribe(base() + " --prompt \"$(printf 'bad \\377 byte')\"");
+  auto r = run_vidscribe("--threads 100000 " + base().substr(3));  // once waited forever for the threads
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = run_vidscribe(base() + " --prompt \"$(printf 'bad \\377 byte')\"");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("UTF-8"), std::string::npos) << r.err;
 }
