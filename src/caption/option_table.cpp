@@ -151,7 +151,7 @@ std::vector<OptionSpec> make_table() {
   t.push_back(number("lambda-iou", optim, "Weight of the pairwise temporal IoU loss", kDouble, 0, 1e6,
                      FIELD(method.lambda_iou)));
   t.push_back(number("clip-temperature", optim,
-                     "Temperature of CLIP's softmax over candidates; 0 = the CLIP model's own (OpenAI's: 0.01)",
+                     "Temperature of CLIP's softmax over candidates; 0 = the CLIP model's own (OpenAI's: 0.01), else >= 0.0001",
                      kDouble, 0, 100, FIELD(method.clip_temperature)));
   t.push_back(number("seed", optim, "Seed of everything random; same seed and input, same output", Type::kUInt, 0,
                      kUInt64Max, FIELD(method.seed)));
@@ -349,6 +349,11 @@ void validate(const CaptionOptions& options) {
   if (m.min_tokens > m.max_tokens) {
     throw Error(ErrorCode::kInvalidArgument, "--min-tokens " + std::to_string(m.min_tokens) +
                                                  " is above --max-tokens " + std::to_string(m.max_tokens));
+  }
+  // cos / temperature over [-1, 1] must stay far from float's range: 1e-300 turned every score into inf.
+  if (m.clip_temperature != 0 && m.clip_temperature < 1e-4) {
+    throw Error(ErrorCode::kInvalidArgument, "--clip-temperature: " + format_number(m.clip_temperature) +
+                                                 " is neither 0 (the model's own) nor at least 0.0001");
   }
 }
 

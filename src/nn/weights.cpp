@@ -72,6 +72,12 @@ void load_weights(torch::nn::Module& module, const SafeTensors& file, const Load
                                                 shape_str(target.sizes()));
     }
     torch::Tensor value = file.load(stored, target.scalar_type());
+    // A NaN or infinity in a frozen weight makes every output NaN, which would surface far away (a
+    // caption blaming the video, embed-text printing null): refuse it here, naming the tensor.
+    if (value.is_floating_point() && !torch::isfinite(value).all().item<bool>()) {
+      throw Error(ErrorCode::kCorruptModel, file.path().string() + ": tensor '" + stored +
+                                                "' holds values that are not finite numbers (NaN or infinity)");
+    }
     target.copy_(value);
     used.insert(name);
   }

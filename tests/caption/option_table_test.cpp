@@ -110,6 +110,11 @@ TEST(OptionTableTest, RecordAndValidateRejectBadValues) {
   options.method.min_tokens = 20;
   EXPECT_NE(error_of([&] { validate(options); }), "");
   options = CaptionOptions{};
+  options.method.clip_temperature = 1e-300;
+  EXPECT_NE(error_of([&] { validate(options); }).find("clip-temperature"), std::string::npos);
+  options.method.clip_temperature = 0.01;
+  EXPECT_EQ(error_of([&] { validate(options); }), "");
+  options = CaptionOptions{};
   options.method.lr_prefix = std::nan("");
   EXPECT_NE(error_of([&] { validate(options); }).find("lr-prefix"), std::string::npos);
 }

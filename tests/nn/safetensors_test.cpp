@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <limits>
+
 #include "nn/weights.h"
 #include "support/support.h"
 #include "util/fs.h"
@@ -145,6 +148,31 @@ TEST(LoadWeights, ByNameWithShapeMessages) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("model.c.weight"), std::string::npos) << e.what();
+  }
+}
+
+// One NaN or infinity in a weight: refused at load, naming the tensor (it once made embed-text print null).
+TEST(LoadWeights, NonFiniteWeightsAreRefused) {
+  testing::TempDir tmp;
+  TwoLinearsImpl m;
+  LoadOptions opt;
+  opt.strip_prefixes = {"model."};
+  opt.ignore_suffixes = {"position_ids"};
+  for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()}) {
+    auto b = torch::full({2, 2}, 3.0);
+    b[1][0] = bad;
+    write_safetensors(tmp / "nan.safetensors", {{"model.a.weight", torch::ones({2, 3})},
+                                                {"model.a.bias", torch::full({2}, 2.0)},
+                                                {"model.b.weight", b},
+                                                {"model.b.bias", torch::full({2}, 4.0)}});
+    try {
+      load_weights(m, SafeTensors(tmp / "nan.safetensors"), opt);
+      FAIL() << "loaded a non-finite weight";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kCorruptModel);
+      EXPECT_NE(std::string(e.what()).find("model.b.weight"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("not finite"), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -391,8 +391,31 @@ torch::Tensor ClipModelImpl::logits_per_image(const torch::Tensor& image_embeds,
 
 ClipModel load_clip_model(const fs::path& dir, const ClipConfig& config, torch::Device device) {
   detail::require_model_files(dir, {"model.safetensors"}, "CLIP");
-  ClipModel model(config);
   SafeTensors file(dir / "model.safetensors");
+  {
+    const auto& t = config.text;
+    const auto& v = config.vision;
+    const int64_t grid = v.patch_size > 0 ? v.image_size / v.patch_size : 0;
+    auto layer = [](const char* tower, int64_t i) {
+      return std::string(tower) + "_model.encoder.layers." + std::to_string(i) + ".";
+    };
+    detail::check_config_against_weights(
+        file,
+        {{"text_model.embeddings.token_embedding.weight", {t.vocab_size, t.hidden_size}},
+         {"text_model.embeddings.position_embedding.weight", {t.max_position_embeddings, t.hidden_size}},
+         {layer("text", 0) + "mlp.fc1.weight", {t.intermediate_size, t.hidden_size}},
+         {layer("text", t.num_hidden_layers - 1) + "layer_norm1.weight", {t.hidden_size}},
+         {"vision_model.embeddings.patch_embedding.weight", {v.hidden_size, v.num_channels, v.patch_size, v.patch_size}},
+         {"vision_model.embeddings.position_embedding.weight", {grid * grid + 1, v.hidden_size}},
+         {layer("vision", 0) + "mlp.fc1.weight", {v.intermediate_size, v.hidden_size}},
+         {layer("vision", v.num_hidden_layers - 1) + "layer_norm1.weight", {v.hidden_size}},
+         {"text_projection.weight", {config.projection_dim, t.hidden_size}},
+         {"visual_projection.weight", {config.projection_dim, v.hidden_size}}},
+        {layer("text", t.num_hidden_layers) + "layer_norm1.weight",
+         layer("vision", v.num_hidden_layers) + "layer_norm1.weight"},
+        {}, dir / "config.json");
+  }
+  ClipModel model(config);
   LoadOptions options;
   options.ignore_suffixes = {"position_ids"};
   options.model_description = "CLIP (text width " + std::to_string(config.text.hidden_size) + ", vision width " +

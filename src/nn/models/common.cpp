@@ -7,6 +7,7 @@
 #include "nn/runtime.h"
 #include "util/fs.h"
 #include "vidscribe/error.h"
+#include "nn/safetensors.h"
 #include "util/json_excerpt.h"
 
 namespace vidscribe::nn::detail {
@@ -123,5 +124,44 @@ template int64_t json_value<int64_t>(const nlohmann::json&, const std::string&, 
 template double json_value<double>(const nlohmann::json&, const std::string&, const double&, const fs::path&);
 template std::string json_value<std::string>(const nlohmann::json&, const std::string&, const std::string&,
                                              const fs::path&);
+
+namespace {
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+const TensorInfo* find_tensor(const SafeTensors& file, const std::string& name, const std::vector<std::string>& prefixes) {
+  if (file.contains(name)) return &file.info(name);
+  for (const auto& p : prefixes) {
+    if (file.contains(p + name)) return &file.info(p + name);
+  }
+  return nullptr;
+}
+}  // namespace
+
+void check_config_against_weights(const SafeTensors& file, const std::vector<ExpectedTensor>& expected,
+                                  const std::vector<std::string>& absent, const std::vector<std::string>& prefixes,
+                                  const fs::path& config) {
+  for (const auto& e : expected) {
+    const TensorInfo* info = find_tensor(file, e.name, prefixes);
+    if (info == nullptr) {
+      throw Error(ErrorCode::kCorruptModel, config.string() + " does not match " + file.path().string() + ": it implies " +
+                                                e.name + " " + shape_text(e.shape) + ", which the weights do not have");
+    }
+    if (info->shape != e.shape) {
+      throw Error(ErrorCode::kCorruptModel, config.string() + " does not match " + file.path().string() + ": it implies " +
+                                                e.name + " " + shape_text(e.shape) + ", the weights hold " +
+                                                shape_text(info->shape));
+    }
+  }
+  for (const auto& name : absent) {
+    if (find_tensor(file, name, prefixes) != nullptr) {
+      throw Error(ErrorCode::kCorruptModel, config.string() + " does not match " + file.path().string() +
+                                                ": the weights have more layers than it says (" + name + ")");
+    }
+  }
+}
 
 }  // namespace vidscribe::nn::detail

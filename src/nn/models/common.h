@@ -6,8 +6,28 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
+
+namespace vidscribe::nn {
+class SafeTensors;
+}
 
 namespace vidscribe::nn::detail {
+
+// A tensor the config implies: its name in the weight file (without the prefixes a file may add) and shape.
+struct ExpectedTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+};
+
+// Checks, before any module is built, that the weight file holds the tensors the config implies with the
+// shapes it implies, and no layer beyond the config's count (`absent`: names that must not be there). A
+// config whose sizes are absurd would otherwise allocate gigabytes (or fail inside libtorch) before the
+// weights are read. `prefixes`: what a file may put before every name ("transformer."). Throws
+// kCorruptModel naming the config and the first mismatch.
+void check_config_against_weights(const SafeTensors& file, const std::vector<ExpectedTensor>& expected,
+                                  const std::vector<std::string>& absent, const std::vector<std::string>& prefixes,
+                                  const std::filesystem::path& config);
 
 // x: [..., in] -> [..., out] = x W^T + b, with W [out, in] (torch.nn.Linear layout); b may be undefined.
 // One addmm over the flattened rows: no transposed copy of W, no separate bias add.

@@ -158,8 +158,15 @@ torch::Tensor Gpt2Impl::forward_ids(const torch::Tensor& ids, KvCache* cache) { 
 
 Gpt2 load_gpt2_model(const fs::path& dir, const Gpt2Config& config, torch::Device device) {
   detail::require_model_files(dir, {"model.safetensors"}, "GPT-2");
-  Gpt2 model(config);
   SafeTensors file(dir / "model.safetensors");
+  const int64_t c = config.n_embd, inner = config.n_inner > 0 ? config.n_inner : 4 * config.n_embd;
+  const std::string last = "h." + std::to_string(config.n_layer - 1) + ".";
+  detail::check_config_against_weights(
+      file,
+      {{"wte.weight", {config.vocab_size, c}}, {"wpe.weight", {config.n_positions, c}},
+       {"h.0.mlp.c_fc.weight", {c, inner}}, {last + "attn.c_attn.weight", {c, 3 * c}}, {"ln_f.weight", {c}}},
+      {"h." + std::to_string(config.n_layer) + ".ln_1.weight"}, {"transformer."}, dir / "config.json");
+  Gpt2 model(config);
   LoadOptions options;
   options.strip_prefixes = {"transformer."};
   options.ignore_suffixes = {".attn.bias", ".attn.masked_bias", "lm_head.weight"};
