@@ -28,9 +28,13 @@ PacketScan scan_packets(AVFormatContext* fmt, int stream_index, bool scan_all) {
   PacketPtr pkt = make_packet();
   std::vector<int64_t> pts;
   constexpr size_t kIntervalPackets = 240;
+  bool at_end = false;
   for (;;) {
     int err = av_read_frame(fmt, pkt.get());
-    if (err < 0) break;
+    if (err < 0) {
+      at_end = true;
+      break;
+    }
     if (pkt->stream_index == stream_index) {
       int64_t t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
       if (t != AV_NOPTS_VALUE) {
@@ -49,7 +53,7 @@ PacketScan scan_packets(AVFormatContext* fmt, int stream_index, bool scan_all) {
   for (size_t i = 1; i < pts.size(); ++i) {
     if (pts[i] > pts[i - 1]) scan.intervals_s.push_back(to_seconds(pts[i] - pts[i - 1], st->time_base));
   }
-  scan.complete = scan_all;
+  scan.complete = scan_all || at_end;  // every packet seen
   return scan;
 }
 
@@ -149,6 +153,35 @@ VideoInfo probe(const fs::path& path, const ProbeOptions& options) {
       double declared_end = std::min(declared, fmt_start + declared);
       double tolerance = std::max(1.0, info.fps > 0 ? 2.0 / info.fps : 0.0);
       info.truncated = end < declared_end - tolerance;
+    }
+  }
+  if (stream_duration && info.duration_s > 0) {
+    // A declared duration is a claim (an AVI header may say 0xFFFFFFFF frames, a cut file keeps its index):
+    // the packets near the declared end must be there. If the file ends well before, its end is the
+    // duration - what windows, frame plans and event times are made from.
+    const double declared_end = info.start_s + info.duration_s;
+    detail::PacketScan tail;
+    if (head.complete) {
+      tail = head;
+    } else {
+      const auto ts = static_cast<int64_t>(std::min(declared_end, 1e15) / av_q2d(st->time_base));
+      if (av_seek_frame(fmt.get(), info.video_stream, ts, AVSEEK_FLAG_BACKWARD) >= 0) {
+        tail = detail::scan_packets(fmt.get(), info.video_stream, true);
+      }
+      if (tail.n_packets == 0 && av_seek_frame(fmt.get(), info.video_stream, 0, AVSEEK_FLAG_BACKWARD) >= 0) {
+        tail = detail::scan_packets(fmt.get(), info.video_stream, true);
+      }
+    }
+    if (tail.n_packets > 0) {
+      double end = detail::to_seconds(tail.end_pts, st->time_base);
+      if (tail.missing_durations && info.fps > 0) end += 1.0 / info.fps;
+      const double tolerance = std::max(1.0, info.fps > 0 ? 2.0 / info.fps : 0.0);
+      if (end < declared_end - tolerance) {
+        info.truncated = true;
+        info.duration_s = std::max(0.0, end - info.start_s);
+        info.duration_source = "packets";
+        if (head.complete) info.n_frames = head.n_packets;
+      }
     }
   }
   const detail::PacketScan& scan = head;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "media_fixtures.h"
+#include "util/fs.h"
 
 namespace vidscribe::testing {
 namespace {
@@ -83,6 +84,29 @@ TEST(Probe, JsonHasTheFields) {
   EXPECT_NEAR(j["duration_s"].get<double>(), 1.0, 0.05);
   EXPECT_EQ(j["streams"], 1);
   EXPECT_EQ(j["variable_fps"], false);
+}
+
+// An AVI whose headers declare 0xFFFFFFFF frames (171,798,691 s at 25 fps) for 2 s of video: the packets say
+// where it ends, and that is its duration (once, captioning planned 715,828 windows and put an event at 583 s).
+TEST(Probe, DeclaredDurationBeyondThePacketsIsNotBelieved) {
+  TempDir dir;
+  const auto avi = make_media(dir / "ok.avi", "-f lavfi -i testsrc2=size=64x48:rate=25 -t 2 -c:v mpeg4");
+  std::string bytes = slurp(avi);
+  auto patch_u32 = [&](const std::string& tag, size_t offset) {
+    const size_t at = bytes.find(tag);
+    ASSERT_NE(at, std::string::npos) << tag;
+    for (int i = 0; i < 4; ++i) bytes[at + 8 + offset + i] = '\xff';
+  };
+  patch_u32("avih", 16);  // dwTotalFrames
+  patch_u32("strh", 32);  // dwLength of the video stream
+  const auto bad = dir / "bad.avi";
+  util::write_file_atomic(bad, bytes);
+  const auto info = media::probe(bad);
+  EXPECT_NEAR(info.duration_s, 2.0, 0.1);
+  EXPECT_TRUE(info.truncated);
+  const auto good = media::probe(avi);
+  EXPECT_NEAR(good.duration_s, 2.0, 0.1);
+  EXPECT_FALSE(good.truncated);
 }
 
 }  // namespace
