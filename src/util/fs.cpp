@@ -81,8 +81,11 @@ size_t remove_stale_temp_files(const fs::path& dir, std::chrono::seconds min_age
 }
 
 namespace {
-bool under_system_folder(const std::string& p) {
-  return p == "/dev" || p == "/proc" || p.rfind("/dev/", 0) == 0 || p.rfind("/proc/", 0) == 0;
+// /proc's files and this process's descriptors (/dev/stdout, /dev/fd/N) are never replaced by a rename, even
+// when they lead to a regular file; /dev/shm and the like hold ordinary files.
+bool names_process_file(const std::string& p) {
+  return p == "/proc" || p.rfind("/proc/", 0) == 0 || p == "/dev/stdout" || p == "/dev/stderr" ||
+         p.rfind("/dev/fd/", 0) == 0;
 }
 
 // The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N names, or -1.
@@ -101,12 +104,12 @@ int named_descriptor(const std::string& p) {
 
 bool writes_straight_to(const fs::path& path) {
   std::error_code ec;
-  if (under_system_folder(fs::absolute(path, ec).lexically_normal().string())) return true;
+  if (names_process_file(fs::absolute(path, ec).lexically_normal().string())) return true;
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return false;  // a new file
   if (S_ISLNK(st.st_mode)) {
     const fs::path target = fs::read_symlink(path, ec);
-    if (!ec && under_system_folder(target.string())) return true;
+    if (!ec && names_process_file(target.string())) return true;
     if (::stat(path.c_str(), &st) != 0) return false;  // a dangling link: the file it names is made
   }
   return !S_ISREG(st.st_mode);
@@ -151,9 +154,9 @@ void write_file_atomic(const fs::path& path, std::string_view data) {
 
 AtomicFile::AtomicFile(fs::path path) : path_(std::move(path)) {
   // Something that is not a plain file of a folder - a terminal, /dev/stdout, /dev/null, a FIFO, a socket,
-  // anything under /dev or /proc - is written straight to: renaming a temporary file over it would replace
-  // the device node or the /dev/stdout link (which, with output redirected to a file, leads to that file;
-  // appending keeps what the shell's redirect already holds).
+  // a file of /proc - is written straight to: renaming a temporary file over it would replace the device
+  // node or the /dev/stdout link (which, with output redirected to a file, leads to that file; appending
+  // keeps what the shell's redirect already holds).
   if (writes_straight_to(path_)) {
     struct stat st {};
     if (::stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {

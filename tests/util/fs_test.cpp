@@ -104,6 +104,14 @@ TEST(AtomicFile, NonRegularTargetsAreWrittenStraightTo) {
   int entries = 0;
   for (const auto& e : std::filesystem::directory_iterator(tmp.path())) entries += e.exists() || e.is_symlink();
   EXPECT_EQ(entries, 3);  // pipe, redirected, stdout: no temporary file left
+  // /dev/shm holds ordinary files: written atomically like any other folder.
+  if (std::filesystem::is_directory("/dev/shm")) {
+    const auto shm = std::filesystem::path("/dev/shm") / ("vidscribe-test-" + std::to_string(::getpid()));
+    write_file_atomic(shm, "in memory");
+    EXPECT_TRUE(std::filesystem::is_regular_file(shm));
+    EXPECT_EQ(read_file(shm), "in memory");
+    std::filesystem::remove(shm);
+  }
   try {
     write_file_atomic(tmp.path(), "x");
     FAIL();
