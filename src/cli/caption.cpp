@@ -53,7 +53,6 @@ void run_caption(CaptionCliOptions o) {
   pipeline.options = o.options;
   if (!o.no_cache) {
     pipeline.cache_dir = o.frame_cache.empty() ? caption::default_frame_cache_dir() : fs::path(o.frame_cache);
-    fs::create_directories(pipeline.cache_dir);
   }
 
   caption::Captioner captioner(clip_dir, lm_dir, nn::parse_device(global_options().device));

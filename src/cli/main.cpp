@@ -1,6 +1,7 @@
 // vidscribe: timestamped captions of the events in a video, with no training data.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <vector>
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::cerr << "vidscribe: " << e.what() << std::endl;
     return exit_status(e.code());
+  } catch (const std::filesystem::filesystem_error& e) {
+    // The operating system refused a file operation: an I/O error with its path, not a bug.
+    std::cerr << "vidscribe: " << e.what() << std::endl;
+    return exit_status(ErrorCode::kIo);
   } catch (const std::exception& e) {
     // Anything else escaping the library is a bug; say so plainly.
     std::cerr << "vidscribe: internal error: " << e.what() << std::endl;

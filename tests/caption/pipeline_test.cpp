@@ -217,6 +217,19 @@ TEST_F(CaptionCliTest, DevicesAsOutputAreWrittenStraightTo) {
   EXPECT_TRUE(fs::is_character_file("/dev/null"));
 }
 
+// A frame cache that cannot be made (a file in the way, read-only, full) costs a warning, not the run.
+TEST_F(CaptionCliTest, UnwritableFrameCacheIsAWarning) {
+  util::write_file_atomic(tmp_ / "a-file", "x");
+  auto r = run_vidscribe("caption " + shell_quote(video_.string()) + " --clip " +
+                         shell_quote((golden_ / "tiny-clip").string()) + " --lm " +
+                         shell_quote((golden_ / "tiny-gpt2").string()) +
+                         " --max-tokens 4 --candidates 32 --events 2 --frame-cache " +
+                         shell_quote((tmp_ / "a-file" / "cache").string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("cannot store frame embeddings"), std::string::npos) << r.err;
+  EXPECT_FALSE(nlohmann::json::parse(r.out)["events"].empty());
+}
+
 TEST_F(CaptionCliTest, BadInputIsOneClearLine) {
   const std::string models = " --clip " + shell_quote((golden_ / "tiny-clip").string()) + " --lm " +
                              shell_quote((golden_ / "tiny-gpt2").string()) + " --no-cache";
