@@ -150,13 +150,19 @@ TEST(FrameCache, CorruptEntryIsDetectedAndRecomputed) {
   EXPECT_FALSE(caption::read_frame_cache(entry, stats.cache_key).has_value());
 }
 
-TEST(FrameCache, EntryRoundTripAndKeyCheck) {
-  TempDir dir;
+// Two frames of 3-d embeddings over 2 s.
+FrameEmbeddings two_frames() {
   FrameEmbeddings e;
   e.times_s = {0.0, 1.5};
   e.dim = 3;
   e.data = {1, 0, 0, 0, 0.6f, 0.8f};
   e.duration_s = 2.0;
+  return e;
+}
+
+TEST(FrameCache, EntryRoundTripAndKeyCheck) {
+  TempDir dir;
+  const FrameEmbeddings e = two_frames();
   fs::path p = dir / "x.vsfe";
   caption::write_frame_cache(p, "k1", e);
   auto back = caption::read_frame_cache(p, "k1");
@@ -172,11 +178,7 @@ TEST(FrameCache, EntryRoundTripAndKeyCheck) {
 // is checked after the checksum (sizes overflow-safe), and such an entry is recomputed, never used.
 TEST(FrameCache, EntryWithValidChecksumButHostileValuesIsRefused) {
   TempDir dir;
-  FrameEmbeddings e;
-  e.times_s = {0.0, 1.5};
-  e.dim = 3;
-  e.data = {1, 0, 0, 0, 0.6f, 0.8f};
-  e.duration_s = 2.0;
+  const FrameEmbeddings e = two_frames();
   const fs::path p = dir / "x.vsfe";
   caption::write_frame_cache(p, "k", e);
   const std::string good = slurp(p);

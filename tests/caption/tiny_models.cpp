@@ -66,6 +66,20 @@ torch::Tensor planted_frames(const std::vector<std::pair<std::string, int>>& seg
   return torch::stack(frames);
 }
 
+VideoFrames planted_video(const std::vector<std::pair<std::string, int>>& segments, double noise) {
+  VideoFrames video;
+  video.embeddings = planted_frames(segments, noise, 11);
+  for (int64_t i = 0; i < video.embeddings.size(0); ++i) video.times_s.push_back(static_cast<double>(i));
+  video.duration_s = static_cast<double>(video.embeddings.size(0));
+  return video;
+}
+
+std::string lower(const std::string& s) {
+  std::string out;
+  for (char ch : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
 TinyLm::TinyLm(uint64_t seed, int64_t width) : width_(width) {
   vocab_ = {"<|endoftext|>", ".", ",", "A", " a", " the", " red", " green", " blue", " yellow", " video",
             " of", " ball", " car", " and", " is", " small", " big", " bright", " scene", " dog", " moving",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "caption/interfaces.h"
+#include "caption/zerota.h"
 
 namespace vidscribe::caption::testing {
 
@@ -33,6 +34,12 @@ torch::Tensor colour_frame(const std::string& colour, double noise = 0.0, uint64
 
 // Frame embeddings of consecutive single-colour segments at 1 fps: {("red", 20), ("blue", 20)} -> [40, 5].
 torch::Tensor planted_frames(const std::vector<std::pair<std::string, int>>& segments, double noise, uint64_t seed);
+
+// A video of those frames (seed 11), frame i at i seconds, lasting one second per frame.
+VideoFrames planted_video(const std::vector<std::pair<std::string, int>>& segments, double noise = 0.05);
+
+// ASCII lower case.
+std::string lower(const std::string& s);
 
 // A causal LM over 30 tokens (" red", " ball", "." ...): h_t = (running mean of the inputs up to t) . M,
 // logits = gain * h_t . E^T + bias with a seeded random mixing matrix M ([C, C]) and a seeded random table E ([V, C], tied). Every input position,

@@ -17,19 +17,8 @@ namespace {
 using testing::TinyImageText;
 using testing::TinyLm;
 
-VideoFrames planted(const std::vector<std::pair<std::string, int>>& segments, double noise = 0.05) {
-  VideoFrames video;
-  video.embeddings = testing::planted_frames(segments, noise, 11);
-  for (int64_t i = 0; i < video.embeddings.size(0); ++i) video.times_s.push_back(static_cast<double>(i));
-  video.duration_s = static_cast<double>(video.embeddings.size(0));
-  return video;
-}
-
-std::string lower(const std::string& s) {
-  std::string out;
-  for (char ch : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
+using testing::lower;
+using testing::planted_video;
 
 // The colour word a caption names most often ("" when none).
 std::string named_colour(const std::string& caption) {
@@ -58,7 +47,7 @@ struct Outcome {
 // Runs the optimiser (default options: up to 16 tokens) from `initial`; with `read`, the read-out of
 // section 5 too (edges re-fitted to the captions). Event k belongs on segment order[k].
 Outcome run_from(const std::vector<Span>& initial, const std::vector<int>& order, bool cut, bool read) {
-  const auto video = planted({{"red", 20}, {"blue", 20}, {"green", 20}});
+  const auto video = planted_video({{"red", 20}, {"blue", 20}, {"green", 20}});
   TinyImageText clip;
   TinyLm lm;
   MethodOptions options;

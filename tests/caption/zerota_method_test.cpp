@@ -24,19 +24,8 @@ namespace {
 using testing::TinyImageText;
 using testing::TinyLm;
 
-VideoFrames planted(const std::vector<std::pair<std::string, int>>& segments, double noise = 0.05) {
-  VideoFrames video;
-  video.embeddings = testing::planted_frames(segments, noise, 11);
-  for (int64_t i = 0; i < video.embeddings.size(0); ++i) video.times_s.push_back(static_cast<double>(i));
-  video.duration_s = static_cast<double>(video.embeddings.size(0));
-  return video;
-}
-
-std::string lower(const std::string& s) {
-  std::string out;
-  for (char ch : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
+using testing::lower;
+using testing::planted_video;
 
 // An image-text model of a large joint space (D = 768, as CLIP ViT-L/14) with no knowledge at all: frames
 // are what the test gives, texts get seeded random unit vectors. For the size of what W learns.
@@ -98,7 +87,7 @@ TEST(ZeroTaMethodTest, PrefixStaysInTheRangeOfTokenEmbeddingsOverA16TokenCaption
 // An event whose caption has ended is frozen: its mask and its soft prompt stay exactly as they were while
 // the other events go on (its Adam moments too: nothing moves it).
 TEST(ZeroTaMethodTest, FinishedEventsStayStill) {
-  const auto video = planted({{"red", 20}, {"blue", 20}});
+  const auto video = planted_video({{"red", 20}, {"blue", 20}});
   TinyImageText clip;
   TinyLm lm;
   MethodOptions options;
@@ -127,7 +116,7 @@ TEST(ZeroTaMethodTest, FinishedEventsStayStill) {
 // rounds > 1: each event keeps the best-scoring of its rounds, so it scores at least what one round gave
 // (round 1 is the same run), and later rounds start from the learnt parameters.
 TEST(ZeroTaMethodTest, MoreRoundsKeepTheBestScoringCaption) {
-  const auto video = planted({{"red", 20}, {"yellow", 20}, {"green", 20}});
+  const auto video = planted_video({{"red", 20}, {"yellow", 20}, {"green", 20}});
   TinyImageText clip;
   TinyLm lm;
   MethodOptions options;
@@ -146,7 +135,7 @@ TEST(ZeroTaMethodTest, MoreRoundsKeepTheBestScoringCaption) {
 
 // method.md section 5: the score is cos(CLIP_text(caption), z_k), the caption without the prompt.
 TEST(ZeroTaMethodTest, ScoreIsTheCaptionAgainstItsMoment) {
-  const auto video = planted({{"red", 30}}, 0.0);
+  const auto video = planted_video({{"red", 30}}, 0.0);
   TinyImageText clip;
   TinyLm lm;
   MethodOptions options;
@@ -174,7 +163,7 @@ class CountingImageText : public TinyImageText {
 };
 
 TEST(ZeroTaMethodTest, AllEventsCandidatesInOneCallPerStep) {
-  const auto video = planted({{"red", 15}, {"blue", 15}, {"green", 15}, {"yellow", 15}});
+  const auto video = planted_video({{"red", 15}, {"blue", 15}, {"green", 15}, {"yellow", 15}});
   CountingImageText clip;
   TinyLm lm;
   MethodOptions options;
@@ -202,7 +191,7 @@ class GreenLm : public TinyLm {
 // The posterior choice: CLIP's clear judgement of the moment wins over a confident LM, where the LM's own
 // choice (method.md's, one step of the prefix) follows the LM.
 TEST(ZeroTaMethodTest, ClipsJudgementWinsOverAConfidentLanguageModel) {
-  const auto video = planted({{"red", 30}}, 0.0);
+  const auto video = planted_video({{"red", 30}}, 0.0);
   TinyImageText clip;
   GreenLm lm;
   MethodOptions options;
@@ -217,7 +206,7 @@ TEST(ZeroTaMethodTest, ClipsJudgementWinsOverAConfidentLanguageModel) {
 
 // Same seed, same input: the same output with one thread or two.
 TEST(ZeroTaMethodTest, SameOutputWithOneAndTwoThreads) {
-  const auto video = planted({{"red", 20}, {"blue", 25}, {"green", 15}});
+  const auto video = planted_video({{"red", 20}, {"blue", 25}, {"green", 15}});
   TinyImageText clip;
   TinyLm lm;
   MethodOptions options;
@@ -252,7 +241,7 @@ constexpr int kFps = 2;
 VideoFrames planted_with_fades(const Planted& p) {
   std::vector<std::pair<std::string, int>> frames;
   for (const auto& [colour, seconds] : p.segments) frames.push_back({colour, seconds * kFps});
-  VideoFrames video = planted(frames, 0.03);
+  VideoFrames video = planted_video(frames, 0.03);
   for (size_t i = 0; i < video.times_s.size(); ++i) video.times_s[i] = static_cast<double>(i) / kFps;
   video.duration_s = static_cast<double>(video.times_s.size()) / kFps;
   if (p.crossfade_s > 0) {

@@ -14,13 +14,7 @@ namespace {
 using testing::TinyImageText;
 using testing::TinyLm;
 
-VideoFrames planted_video(const std::vector<std::pair<std::string, int>>& segments, double noise = 0.05) {
-  VideoFrames video;
-  video.embeddings = testing::planted_frames(segments, noise, 11);
-  for (int64_t i = 0; i < video.embeddings.size(0); ++i) video.times_s.push_back(static_cast<double>(i));
-  video.duration_s = static_cast<double>(video.embeddings.size(0));
-  return video;
-}
+using testing::planted_video;
 
 bool contains_word(const std::string& caption, const std::string& word) {
   std::string lower;
