@@ -2,6 +2,8 @@
 // a crash, an abort or an internal error), one line on stderr under 1 KB, and no temporary file left behind.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -110,6 +112,30 @@ TEST_F(BadInputMatrix, ModelFoldersAndTextsFailCleanly) {
   expect_clean_failure("generate, a CLIP folder", "generate --lm " + q(golden_ / "tiny-clip") + " hello");
   expect_clean_failure("embed-text, a GPT-2 folder", "embed-text --clip " + q(golden_ / "tiny-gpt2") + " hello");
   expect_clean_failure("embed-text, missing folder", "embed-text --clip " + q(tmp_ / "missing") + " hello");
+}
+
+// A full disk: a 256 KiB tmpfs filled up (needs root, as on the test machines; skipped otherwise). The output
+// fails with an I/O error and leaves nothing; a frame cache there costs a warning, not the run.
+TEST_F(BadInputMatrix, FullDiskFailsCleanly) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  const auto full = tmp_ / "full";
+  fs::create_directories(full);
+  if (run_command("mount -t tmpfs -o size=256k tmpfs " + q(full)).exit_code != 0) GTEST_SKIP() << "cannot mount";
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { run_command("umount " + shell_quote(dir)); }
+  } unmount{full.string()};
+  run_command("dd if=/dev/zero of=" + q(full / "filler") + " bs=4k 2>/dev/null");
+  const std::string clip = " --clip " + q(golden_ / "tiny-clip"), lm = " --lm " + q(golden_ / "tiny-gpt2");
+  const std::string caption = "caption " + q(tmp_ / "video.mp4") + clip + lm + " --max-tokens 4 --candidates 16 ";
+  EXPECT_EQ(expect_clean_failure("caption -o on a full disk", caption + "--no-cache -o " + q(full / "out.json")), 4);
+  EXPECT_FALSE(fs::exists(full / "out.json"));
+  const RunResult r = run_vidscribe(caption + "--frame-cache " + q(full / "cache"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("cannot store frame embeddings"), std::string::npos) << r.err;
+  for (const auto& e : fs::recursive_directory_iterator(full)) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "left behind: " << e.path();
+  }
 }
 
 }  // namespace
