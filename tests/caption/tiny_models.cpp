@@ -1,6 +1,7 @@
 #include "caption/tiny_models.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cctype>
@@ -72,6 +73,16 @@ VideoFrames planted_video(const std::vector<std::pair<std::string, int>>& segmen
   for (int64_t i = 0; i < video.embeddings.size(0); ++i) video.times_s.push_back(static_cast<double>(i));
   video.duration_s = static_cast<double>(video.embeddings.size(0));
   return video;
+}
+
+void expect_same_events(const std::vector<Event>& a, const std::vector<Event>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].caption, b[i].caption) << "event " << i;
+    EXPECT_EQ(a[i].start_s, b[i].start_s) << "event " << i;
+    EXPECT_EQ(a[i].end_s, b[i].end_s) << "event " << i;
+    EXPECT_EQ(a[i].score, b[i].score) << "event " << i;
+  }
 }
 
 std::string lower(const std::string& s) {

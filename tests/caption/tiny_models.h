@@ -41,6 +41,9 @@ VideoFrames planted_video(const std::vector<std::pair<std::string, int>>& segmen
 // ASCII lower case.
 std::string lower(const std::string& s);
 
+// Two runs gave the same events, bit for bit (captions, times, scores).
+void expect_same_events(const std::vector<Event>& a, const std::vector<Event>& b);
+
 // A causal LM over 30 tokens (" red", " ball", "." ...): h_t = (running mean of the inputs up to t) . M,
 // logits = gain * h_t . E^T + bias with a seeded random mixing matrix M ([C, C]) and a seeded random table E ([V, C], tied). Every input position,
 // the soft prompt included, moves every logit, as in a real LM; no word is built in. Weights are frozen.

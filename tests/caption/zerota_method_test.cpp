@@ -217,13 +217,7 @@ TEST(ZeroTaMethodTest, SameOutputWithOneAndTwoThreads) {
   at::set_num_threads(2);
   const auto two = caption_video(video, clip, lm, options);
   at::set_num_threads(before);
-  ASSERT_EQ(one.size(), two.size());
-  for (size_t i = 0; i < one.size(); ++i) {
-    EXPECT_EQ(one[i].caption, two[i].caption);
-    EXPECT_EQ(one[i].start_s, two[i].start_s);
-    EXPECT_EQ(one[i].end_s, two[i].end_s);
-    EXPECT_EQ(one[i].score, two[i].score);
-  }
+  testing::expect_same_events(one, two);
 }
 
 // Automatic K (method.md section 6 and the read-out): planted videos of 1 to 6 segments of unequal lengths,
