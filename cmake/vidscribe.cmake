@@ -13,6 +13,16 @@ function(vidscribe_library name)
   set_target_properties(vidscribe_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 endfunction()
 
+# glibc's heap checks, for the tests of code that hands buffers to libraries the sanitizers do not
+# instrument: a write past a buffer by libswscale corrupts the heap's bookkeeping, which these checks turn
+# into an abort at the next malloc or free. Empty in sanitizer builds, whose allocator is their own.
+find_file(VIDSCRIBE_MALLOC_DEBUG NAMES libc_malloc_debug.so.0 PATHS /lib/${CMAKE_LIBRARY_ARCHITECTURE}
+  /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE} NO_DEFAULT_PATH)
+set(VIDSCRIBE_HEAP_CHECK_ENVIRONMENT "")
+if(VIDSCRIBE_MALLOC_DEBUG AND NOT VIDSCRIBE_SANITIZE AND NOT VIDSCRIBE_FUZZ)
+  set(VIDSCRIBE_HEAP_CHECK_ENVIRONMENT "MALLOC_CHECK_=3" "MALLOC_PERTURB_=165" "LD_PRELOAD=${VIDSCRIBE_MALLOC_DEBUG}")
+endif()
+
 # vidscribe_test(<name> SOURCES <files...> DEPS <targets...> [LABELS <labels...>])
 # One GoogleTest program; every test case becomes a ctest test with the given labels (default: fast).
 # Tests find ../shared and the vidscribe program through tests/support (compiled-in paths that the

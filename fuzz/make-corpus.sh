@@ -6,7 +6,7 @@ set -euo pipefail
 shared=$(cd "${1:-$(dirname "$0")/../../shared}" && pwd)
 cd "$(dirname "$0")"
 c=corpus
-mkdir -p $c/eval_json $c/tokenizer $c/safetensors $c/model_config $c/frame_cache
+mkdir -p $c/eval_json $c/tokenizer $c/safetensors $c/model_config $c/frame_cache $c/media $c/image
 
 # Evaluation JSON.
 printf '{"v": {"duration": 10, "timestamps": [[0, 1], [2, 5.5]], "sentences": ["a man sings.", "he stops."]}}' \
@@ -53,4 +53,47 @@ fc() {  # header n_frames dim out
 fc '{"key": "k", "n_frames": 2, "dim": 3, "duration_s": 2.0, "created_by": "vidscribe"}' 2 3 $c/frame_cache/valid.bin
 fc '{"key": "k", "n_frames": 2305843009213693952, "dim": 3, "duration_s": 2.0}' 2 3 $c/frame_cache/huge-count.bin
 fc '{"key": "k", "n_frames": "2", "dim": 3, "duration_s": -1}' 2 3 $c/frame_cache/wrong-types.bin
+# Media: tiny videos of many codecs, containers, sizes and pixel formats (a second at 4 frames a second each,
+# so that sampling decodes, seeks and converts several frames), and the awkward cases that once broke it.
+ff() { ffmpeg -nostdin -loglevel error -y "$@"; }
+src() { echo "testsrc2=s=$1:r=4:d=${2:-1}"; }
+ff -f lavfi -i "$(src 32x24)" -c:v libx264 -g 2 -pix_fmt yuv420p $c/media/h264.mp4
+ff -f lavfi -i "$(src 32x24)" -c:v libx264 -pix_fmt yuv420p10le $c/media/h264-10bit.mkv
+ff -f lavfi -i "$(src 34x22)" -c:v libx264 -pix_fmt yuv422p $c/media/h264-422-odd.mkv
+ff -f lavfi -i "$(src 26x16)" -c:v libx264 -pix_fmt yuv444p $c/media/h264-444.mp4
+ff -f lavfi -i "$(src 24x40)" -c:v libx264 -pix_fmt yuv420p -metadata:s:v rotate=90 $c/media/portrait-rotated.mp4
+ff -f lavfi -i "$(src 8x8)" -c:v libx264 -pix_fmt yuv420p $c/media/tiny-8x8.mp4
+ff -f lavfi -i "$(src 32x24)" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 $c/media/vp9.webm
+ff -f lavfi -i "$(src 32x24)" -c:v libvpx -deadline realtime $c/media/vp8.webm
+ff -f lavfi -i "$(src 32x24)" -c:v libx265 -x265-params log-level=none $c/media/hevc.mkv
+ff -f lavfi -i "$(src 32x24)" -c:v mjpeg -q:v 5 $c/media/mjpeg.mov
+ff -f lavfi -i "$(src 32x24)" -c:v mpeg4 -q:v 5 $c/media/mpeg4.avi
+ff -f lavfi -i "$(src 32x24)" -c:v mpeg2video -q:v 5 $c/media/mpeg2.ts
+ff -f lavfi -i "$(src 32x24)" -c:v flv1 $c/media/flv1.flv
+ff -f lavfi -i "$(src 32x24)" -c:v ffv1 -pix_fmt gray $c/media/ffv1-gray.mkv
+ff -f lavfi -i "$(src 32x24)" -c:v png -pix_fmt rgba $c/media/png-rgba.mov
+ff -f lavfi -i "$(src 32x24)" -vf "split[a][b];[a]palettegen=max_colors=16[p];[b][p]paletteuse" $c/media/anim.gif
+ff -f lavfi -i "$(src 32x24 2)" -c:v libx264 -g 4 -pix_fmt yuv420p -movflags +faststart $c/media/faststart.mp4
+head -c $(($(stat -c %s $c/media/faststart.mp4) / 2)) $c/media/faststart.mp4 > $c/media/faststart-cut.mp4
+# An AVI whose header declares 0xFFFFFFFF frames (probe once believed it: 34 years of video).
+ff -f lavfi -i "$(src 16x16)" -c:v mjpeg $c/media/huge-declared.avi
+python3 - $c/media/huge-declared.avi <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+for tag, offset in ((b"avih", 16), (b"strh", 32)):  # dwTotalFrames, the video stream's dwLength
+    at = data.find(tag) + 8 + offset
+    data[at:at + 4] = b"\xff\xff\xff\xff"
+open(sys.argv[1], "wb").write(data)
+PY
+
+# Images.
+ff -f lavfi -i "$(src 26x18)" -frames:v 1 $c/image/rgb.png
+ff -f lavfi -i "$(src 26x18)" -frames:v 1 -pix_fmt rgba $c/image/rgba.png
+ff -f lavfi -i "$(src 26x18)" -frames:v 1 -pix_fmt pal8 $c/image/palette.png
+ff -f lavfi -i "$(src 26x18)" -frames:v 1 -pix_fmt gray16be $c/image/gray16.png
+ff -f lavfi -i "$(src 25x17)" -frames:v 1 -q:v 5 $c/image/odd.jpg
+ff -f lavfi -i "$(src 26x18)" -frames:v 1 $c/image/rgb.bmp
+ff -f lavfi -i "$(src 26x18)" -frames:v 1 $c/image/rgb.webp
+ff -f lavfi -i "$(src 26x18)" -frames:v 1 $c/image/rgb.tiff
+ff -f lavfi -i "$(src 26x18)" -frames:v 1 $c/image/one.gif
 echo "corpora written to $(pwd)/$c"

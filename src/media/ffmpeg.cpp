@@ -8,6 +8,7 @@ extern "C" {
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -44,10 +45,67 @@ void quiet_ffmpeg_logs() {
   std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
 }
 
-FormatPtr open_input(const fs::path& path) {
-  quiet_ffmpeg_logs();
-  // FFmpeg's own messages for these are vague ("No such file or directory" without the name, or
-  // "Invalid data" for a folder), so check them first.
+namespace {
+
+// The read position in bytes held by a Source in memory: the opaque of its AVIOContext.
+struct MemoryReader {
+  const uint8_t* data = nullptr;
+  int64_t size = 0;
+  int64_t pos = 0;
+};
+
+int read_memory(void* opaque, uint8_t* buf, int buf_size) {
+  auto* r = static_cast<MemoryReader*>(opaque);
+  const int64_t n = std::min<int64_t>(buf_size, r->size - r->pos);
+  if (n <= 0) return AVERROR_EOF;
+  std::memcpy(buf, r->data + r->pos, static_cast<size_t>(n));
+  r->pos += n;
+  return static_cast<int>(n);
+}
+
+int64_t seek_memory(void* opaque, int64_t offset, int whence) {
+  auto* r = static_cast<MemoryReader*>(opaque);
+  whence &= ~AVSEEK_FORCE;
+  if (whence == AVSEEK_SIZE) return r->size;
+  int64_t base = 0;
+  if (whence == SEEK_CUR) {
+    base = r->pos;
+  } else if (whence == SEEK_END) {
+    base = r->size;
+  } else if (whence != SEEK_SET) {
+    return AVERROR(EINVAL);
+  }
+  // base and size lie in [0, size], so neither comparison overflows.
+  if (offset < -base || offset > r->size - base) return AVERROR(EINVAL);
+  r->pos = base + offset;
+  return r->pos;
+}
+
+void free_memory_io(AVIOContext* io) {
+  if (io == nullptr) return;
+  delete static_cast<MemoryReader*>(io->opaque);
+  av_freep(&io->buffer);
+  avio_context_free(&io);
+}
+
+AVIOContext* make_memory_io(const Source& source) {
+  constexpr int kBufferSize = 1 << 15;
+  auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
+  if (buffer == nullptr) throw Error(ErrorCode::kInternal, "out of memory allocating an I/O buffer");
+  auto* reader = new MemoryReader{reinterpret_cast<const uint8_t*>(source.bytes().data()),
+                                  static_cast<int64_t>(source.bytes().size()), 0};
+  AVIOContext* io = avio_alloc_context(buffer, kBufferSize, 0, reader, read_memory, nullptr, seek_memory);
+  if (io == nullptr) {
+    av_free(buffer);
+    delete reader;
+    throw Error(ErrorCode::kInternal, "out of memory allocating an I/O context");
+  }
+  return io;
+}
+
+// Refuses what FFmpeg would describe vaguely ("No such file or directory" without the name, "Invalid data"
+// for a folder).
+void check_readable_file(const fs::path& path) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) {
     int err = errno;
@@ -61,18 +119,49 @@ FormatPtr open_input(const fs::path& path) {
   if (S_ISREG(st.st_mode) && st.st_size == 0) {
     throw Error(ErrorCode::kUnsupportedMedia, "empty file: " + path.string());
   }
+}
 
+}  // namespace
+
+void FormatCloser::operator()(AVFormatContext* p) const {
+  AVIOContext* io = (p->flags & AVFMT_FLAG_CUSTOM_IO) ? p->pb : nullptr;
+  avformat_close_input(&p);  // leaves a custom AVIOContext to its owner
+  free_memory_io(io);
+}
+
+FormatPtr open_input(const Source& source) {
+  quiet_ffmpeg_logs();
+  const std::string name = source.name();
   AVFormatContext* raw = nullptr;
-  int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+  int err = 0;
+  if (source.in_memory()) {
+    if (source.bytes().empty()) throw Error(ErrorCode::kUnsupportedMedia, "empty input: " + name);
+    raw = avformat_alloc_context();
+    if (raw == nullptr) throw Error(ErrorCode::kInternal, "out of memory allocating a format context");
+    AVIOContext* io = nullptr;
+    try {
+      io = make_memory_io(source);
+    } catch (...) {
+      avformat_free_context(raw);
+      throw;
+    }
+    raw->pb = io;
+    // No file name: the demuxer is chosen by content (by name, image2 would try to open files itself).
+    err = avformat_open_input(&raw, "", nullptr, nullptr);
+    if (err < 0) free_memory_io(io);  // FFmpeg freed the context, not the custom I/O
+  } else {
+    check_readable_file(source.path());
+    err = avformat_open_input(&raw, source.path().c_str(), nullptr, nullptr);
+  }
   if (err < 0) {
     throw Error(ErrorCode::kUnsupportedMedia,
-                "not a video or image FFmpeg can read: " + path.string() + " (" + av_error_string(err) + ")");
+                "not a video or image FFmpeg can read: " + name + " (" + av_error_string(err) + ")");
   }
   FormatPtr fmt(raw);
   err = avformat_find_stream_info(fmt.get(), nullptr);
   if (err < 0) {
     throw Error(ErrorCode::kUnsupportedMedia,
-                "cannot read the streams of " + path.string() + " (" + av_error_string(err) + ")");
+                "cannot read the streams of " + name + " (" + av_error_string(err) + ")");
   }
   return fmt;
 }

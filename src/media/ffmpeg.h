@@ -13,12 +13,13 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include "media/source.h"
 #include "vidscribe/error.h"
 
 namespace vidscribe::media::detail {
 
 struct FormatCloser {
-  void operator()(AVFormatContext* p) const { avformat_close_input(&p); }
+  void operator()(AVFormatContext* p) const;  // also frees the custom I/O of a Source in memory
 };
 struct CodecFreer {
   void operator()(AVCodecContext* p) const { avcodec_free_context(&p); }
@@ -50,10 +51,10 @@ int check(int err, ErrorCode code, const std::string& what);
 // Keeps FFmpeg's own logging to real errors, once per process (our errors say what went wrong).
 void quiet_ffmpeg_logs();
 
-// Opens a media file for demuxing and reads its stream info. Refuses missing files (kNotFound),
-// directories and unreadable files (kIo) before FFmpeg sees them, and files FFmpeg cannot parse
-// (kUnsupportedMedia).
-FormatPtr open_input(const std::filesystem::path& path);
+// Opens a media file or bytes in memory for demuxing and reads its stream info. Refuses missing files
+// (kNotFound), directories and unreadable files (kIo) before FFmpeg sees them, and empty input and input
+// FFmpeg cannot parse (kUnsupportedMedia).
+FormatPtr open_input(const Source& source);
 
 // Index of the main video stream (attached cover pictures are not video); throws kUnsupportedMedia
 // ("no video stream") when there is none.

@@ -44,8 +44,9 @@ RgbImage rotate(const RgbImage& image, int degrees_cw) {
   return out;
 }
 
-RgbImage read_image(const fs::path& path) {
-  detail::FormatPtr fmt = detail::open_input(path);
+RgbImage read_image(const Source& source) {
+  detail::FormatPtr fmt = detail::open_input(source);
+  const fs::path& path = source.path();
   int si = detail::find_video_stream(fmt.get(), path);
   AVStream* st = fmt->streams[si];
   int64_t pixels = static_cast<int64_t>(st->codecpar->width) * st->codecpar->height;

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "media/source.h"
+
 namespace vidscribe::media {
 
 // An 8-bit RGB picture, upright (any rotation metadata already applied).
@@ -34,7 +36,7 @@ RgbImage rotate(const RgbImage& image, int degrees_cw);
 
 // Reads a still image (PNG, JPEG, BMP, WebP... anything FFmpeg decodes; the first frame of an animation)
 // through the same decoding path as videos. Throws kNotFound, kIo or kUnsupportedMedia.
-RgbImage read_image(const std::filesystem::path& path);
+RgbImage read_image(const Source& source);
 
 // Writes `image` as a PNG with FFmpeg's png encoder, atomically. Throws kIo.
 void write_png(const RgbImage& image, const std::filesystem::path& path);

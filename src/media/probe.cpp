@@ -68,8 +68,9 @@ bool is_image_format(const AVFormatContext* fmt) {
 
 }  // namespace
 
-VideoInfo probe(const fs::path& path, const ProbeOptions& options) {
-  detail::FormatPtr fmt = detail::open_input(path);
+VideoInfo probe(const Source& source, const ProbeOptions& options) {
+  detail::FormatPtr fmt = detail::open_input(source);
+  const fs::path& path = source.path();
   VideoInfo info;
   info.path = path.string();
   info.container = fmt->iformat->name;

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "media/source.h"
+
 namespace vidscribe::media {
 
 // Refuse videos whose declared picture is larger than this many pixels (a hostile or broken header
@@ -38,10 +40,10 @@ struct VideoInfo {
   bool is_still_image = false; // an image format (png, jpeg...) rather than a video
 };
 
-// Reads the headers (and, for frame-rate variability or a missing duration, the packets) of `path`.
-// Throws kNotFound (missing), kIo (directory, unreadable), kUnsupportedMedia (not a video FFmpeg can read,
-// no video stream, declared size above options.max_pixels).
-VideoInfo probe(const std::filesystem::path& path, const ProbeOptions& options = {});
+// Reads the headers (and, for frame-rate variability or a missing duration, the packets) of `source`, a file
+// or bytes in memory. Throws kNotFound (missing), kIo (directory, unreadable), kUnsupportedMedia (empty, not a video
+// FFmpeg can read, no video stream, declared size above options.max_pixels).
+VideoInfo probe(const Source& source, const ProbeOptions& options = {});
 
 // The info as a JSON object (one line), for `vidscribe probe --json`.
 std::string to_json(const VideoInfo& info);

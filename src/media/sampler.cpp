@@ -44,17 +44,17 @@ constexpr double kBlindSeekGapS = 30;
 
 class Sampler {
  public:
-  Sampler(const fs::path& path, const SamplingOptions& options, const FrameCallback& on_frame)
-      : path_(path), options_(options), on_frame_(on_frame) {}
+  Sampler(const Source& source, const SamplingOptions& options, const FrameCallback& on_frame)
+      : source_(source), path_(source.path()), options_(options), on_frame_(on_frame) {}
 
   SampleStats run(const std::function<void(int64_t)>& on_planned) {
-    info_ = probe(path_, ProbeOptions{options_.max_pixels});
+    info_ = probe(source_, ProbeOptions{options_.max_pixels});
     times_ = plan_sample_times(info_.duration_s, options_);
     stats_.duration_s = info_.duration_s;
     stats_.n_wanted = static_cast<int64_t>(times_.size());
     if (on_planned) on_planned(stats_.n_wanted);
 
-    fmt_ = detail::open_input(path_);
+    fmt_ = detail::open_input(source_);
     stream_ = fmt_->streams[info_.video_stream];
     for (unsigned i = 0; i < fmt_->nb_streams; ++i) {
       if (static_cast<int>(i) != info_.video_stream) fmt_->streams[i]->discard = AVDISCARD_ALL;
@@ -231,7 +231,8 @@ class Sampler {
     }
   }
 
-  fs::path path_;
+  const Source& source_;
+  fs::path path_;  // or the name of bytes in memory, for messages
   SamplingOptions options_;
   const FrameCallback& on_frame_;
   VideoInfo info_;
@@ -259,15 +260,15 @@ class Sampler {
 
 }  // namespace
 
-SampleStats sample_frames(const fs::path& path, const SamplingOptions& options, const FrameCallback& on_frame,
+SampleStats sample_frames(const Source& source, const SamplingOptions& options, const FrameCallback& on_frame,
                           const std::function<void(int64_t)>& on_planned) {
-  Sampler sampler(path, options, on_frame);
+  Sampler sampler(source, options, on_frame);
   return sampler.run(on_planned);
 }
 
-std::vector<Frame> sample_frames(const fs::path& path, const SamplingOptions& options, SampleStats* stats) {
+std::vector<Frame> sample_frames(const Source& source, const SamplingOptions& options, SampleStats* stats) {
   std::vector<Frame> frames;
-  SampleStats s = sample_frames(path, options, [&](Frame&& f) { frames.push_back(std::move(f)); });
+  SampleStats s = sample_frames(source, options, [&](Frame&& f) { frames.push_back(std::move(f)); });
   if (stats != nullptr) *stats = s;
   return frames;
 }

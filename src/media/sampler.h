@@ -46,17 +46,17 @@ struct SampleStats {
 // wanted times is the same picture (a still section in a variable-rate video), it is delivered once.
 using FrameCallback = std::function<void(Frame&& frame)>;
 
-// Decodes `path` and calls `on_frame` with the frame nearest to each wanted time. Sparse samples (a keyframe
+// Decodes `source` and calls `on_frame` with the frame nearest to each wanted time. Sparse samples (a keyframe
 // lies between the current position and the next wanted time) are reached by seeking; dense ones by
 // decoding straight through. A damaged or truncated file keeps the frames that decoded and warns once.
 // `on_planned(n)` (optional) is told how many frames to expect, before the first frame.
 // Throws like probe(), and kUnsupportedMedia when no frame at all can be decoded.
-SampleStats sample_frames(const std::filesystem::path& path, const SamplingOptions& options,
+SampleStats sample_frames(const Source& source, const SamplingOptions& options,
                           const FrameCallback& on_frame,
                           const std::function<void(int64_t n_planned)>& on_planned = {});
 
 // Convenience: all sampled frames in a vector.
-std::vector<Frame> sample_frames(const std::filesystem::path& path, const SamplingOptions& options,
+std::vector<Frame> sample_frames(const Source& source, const SamplingOptions& options,
                                  SampleStats* stats = nullptr);
 
 }  // namespace vidscribe::media

@@ -65,6 +65,20 @@ TEST(Image, ReadsPngAndJpegMadeByFfmpeg) {
   EXPECT_LE(centre_error(b, {255, 255, 0}), 8);
 }
 
+TEST(Image, BytesInMemoryDecodeLikeTheFile) {
+  TempDir dir;
+  for (const char* name : {"c.png", "c.jpg", "c.bmp", "c.webp"}) {
+    SCOPED_TRACE(name);
+    auto path = make_media(dir / name, "-f lavfi -i testsrc2=s=426x240 -frames:v 1");
+    const std::string bytes = slurp(path);
+    const media::RgbImage a = media::read_image(path);
+    const media::RgbImage b = media::read_image(media::Source::memory(bytes, name));
+    EXPECT_EQ(b.width, 426);
+    EXPECT_EQ(b.height, 240);
+    EXPECT_EQ(a.pixels, b.pixels);
+  }
+}
+
 TEST(Image, ReadsTheGoldenPng) {
   auto path = golden_dir() / "preprocess" / "testsrc2_640x360.png";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "no golden data";

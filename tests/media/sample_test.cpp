@@ -63,6 +63,38 @@ TEST_P(SampleContainers, OneFrameEachSecondWithItsColour) {
   EXPECT_EQ(stats.n_bad_packets, 0);
 }
 
+// The same bytes held in memory (read through FFmpeg's custom I/O, seeks included) give the same facts and
+// the same pixels as the file.
+TEST_P(SampleContainers, BytesInMemoryGiveWhatTheFileGives) {
+  TempDir dir;
+  auto path = make_segments(dir, GetParam().file, GetParam().args);
+  const std::string bytes = slurp(path);
+  const auto source = media::Source::memory(bytes, "upload");
+  const media::VideoInfo from_file = media::probe(path);
+  const media::VideoInfo from_memory = media::probe(source);
+  EXPECT_EQ(from_memory.path, "upload");
+  EXPECT_EQ(from_memory.container, from_file.container);
+  EXPECT_EQ(from_memory.codec, from_file.codec);
+  EXPECT_EQ(from_memory.width, from_file.width);
+  EXPECT_DOUBLE_EQ(from_memory.duration_s, from_file.duration_s);
+  EXPECT_EQ(from_memory.duration_source, from_file.duration_source);
+  EXPECT_EQ(from_memory.n_frames, from_file.n_frames);
+
+  SamplingOptions sparse;  // 0.25 fps over 6 s: wide gaps, so the sampler seeks where it can
+  sparse.fps = 0.25;
+  for (const SamplingOptions& o : {SamplingOptions{}, sparse}) {
+    SampleStats file_stats, memory_stats;
+    const auto a = media::sample_frames(path, o, &file_stats);
+    const auto b = media::sample_frames(source, o, &memory_stats);
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_EQ(file_stats.n_seeks, memory_stats.n_seeks);
+    for (size_t k = 0; k < a.size(); ++k) {
+      EXPECT_DOUBLE_EQ(a[k].time_s, b[k].time_s);
+      EXPECT_EQ(a[k].image.pixels, b[k].image.pixels) << "frame " << k;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Formats, SampleContainers,
     ::testing::Values(ContainerCase{"h264.mp4", "-c:v libx264 -pix_fmt yuv420p"},
@@ -317,6 +349,27 @@ TEST(SampleFrames, TruncatedMp4WithIndexFirstKeepsTheFramesThatDecoded) {
   // The last kept frame may be the last one before the cut, up to half a second before its wanted time.
   for (size_t k = 0; k < frames.size(); ++k) {
     EXPECT_NEAR(frames[k].time_s, static_cast<double>(k), k + 1 < frames.size() ? 0.05 : 0.5);
+  }
+}
+
+TEST(SampleFrames, BytesInMemoryThatAreEmptyCutOrNotMediaAreRefusedOrKeptLikeFiles) {
+  TempDir dir;
+  auto path = make_segments(dir, "full.mkv", "-c:v libx264 -g 25");
+  const std::string bytes = slurp(path);
+  const std::string half = bytes.substr(0, bytes.size() / 2);
+  SampleStats stats;
+  const auto frames = media::sample_frames(media::Source::memory(half, "half"), SamplingOptions{}, &stats);
+  EXPECT_TRUE(stats.truncated);
+  EXPECT_GE(frames.size(), 1u);
+  EXPECT_LT(frames.size(), 6u);
+  for (const std::string& bad : {std::string(), std::string("not a video at all, just words"), bytes.substr(0, 40)}) {
+    try {
+      media::probe(media::Source::memory(bad, "bad"));
+      ADD_FAILURE() << "probe accepted " << bad.size() << " bytes";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kUnsupportedMedia);
+      EXPECT_NE(std::string(e.what()).find("bad"), std::string::npos) << e.what();
+    }
   }
 }
 
