@@ -239,7 +239,18 @@ AVPixelFormat unjpeg(AVPixelFormat f, bool* full_range) {
   }
 }
 
-int sws_colorspace(AVColorSpace cs) {
+// The value of an enum field that FFmpeg (C) filled in. A damaged stream can leave a number outside the
+// enumerators (a colour space of 45), which C allows but a C++ load of the enum type does not (undefined
+// behaviour), so the bytes are read as the int they are.
+template <typename Enum>
+int c_enum_value(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int), "FFmpeg's enums are ints");
+  int value = 0;
+  std::memcpy(&value, &field, sizeof value);
+  return value;
+}
+
+int sws_colorspace(int cs) {
   switch (cs) {
     case AVCOL_SPC_BT709: return SWS_CS_ITU709;
     case AVCOL_SPC_FCC: return SWS_CS_FCC;
@@ -275,10 +286,12 @@ void RgbConverter::convert(const AVFrame* frame, std::vector<uint8_t>& out) {
 
 void RgbConverter::convert_into(const AVFrame* frame, uint8_t* dst_data, size_t capacity) {
   if (frame->width <= 0 || frame->height <= 0) throw Error(ErrorCode::kUnsupportedMedia, "decoded an empty picture");
-  bool full_range = frame->color_range == AVCOL_RANGE_JPEG;
+  const int colorspace = c_enum_value(frame->colorspace);
+  const int color_range = c_enum_value(frame->color_range);
+  bool full_range = color_range == AVCOL_RANGE_JPEG;
   AVPixelFormat src = unjpeg(static_cast<AVPixelFormat>(frame->format), &full_range);
   if (!sws_ || frame->width != width_ || frame->height != height_ || frame->format != format_ ||
-      frame->colorspace != colorspace_ || frame->color_range != range_) {
+      colorspace != colorspace_ || color_range != range_) {
     // Same size in and out: only the pixel format changes, on swscale's fast (SIMD) path; SWS_ACCURATE_RND and
     // SWS_FULL_CHR_H_INT would make it several times slower for differences of one or two levels.
     sws_.reset(sws_getContext(frame->width, frame->height, src, frame->width, frame->height, AV_PIX_FMT_RGB24,
@@ -291,7 +304,7 @@ void RgbConverter::convert_into(const AVFrame* frame, uint8_t* dst_data, size_t 
     const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(src);
     bool is_rgb = desc != nullptr && (desc->flags & AV_PIX_FMT_FLAG_RGB);
     if (!is_rgb) {
-      const int* coeffs = sws_getCoefficients(sws_colorspace(frame->colorspace));
+      const int* coeffs = sws_getCoefficients(sws_colorspace(colorspace));
       // Destination RGB is always full range.
       sws_setColorspaceDetails(sws_.get(), coeffs, full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
                                1 << 16, 1 << 16);
@@ -299,8 +312,8 @@ void RgbConverter::convert_into(const AVFrame* frame, uint8_t* dst_data, size_t 
     width_ = frame->width;
     height_ = frame->height;
     format_ = frame->format;
-    colorspace_ = frame->colorspace;
-    range_ = frame->color_range;
+    colorspace_ = colorspace;
+    range_ = color_range;
   }
   if (capacity < buffer_size(frame->width, frame->height)) {
     throw Error(ErrorCode::kInternal, "RGB conversion buffer too small");

@@ -88,5 +88,26 @@ TEST(RgbConverter, RefusesABufferSmallerThanItNeeds) {
   EXPECT_THROW(converter.convert_into(f.frame, exact.data(), exact.size()), Error);
 }
 
+// A damaged stream made the decoder report colour space 45, a number outside AVColorSpace's enumerators:
+// reading it as the enum was undefined behaviour (UBSan, in the media fuzzer). It converts as untagged video.
+TEST(RgbConverter, ColourSpaceOutsideTheEnumeratorsConvertsAsUntaggedVideo) {
+  OwnedFrame tagged, untagged;
+  for (AVFrame* f : {tagged.frame, untagged.frame}) {
+    f->width = 16;
+    f->height = 8;
+    f->format = AV_PIX_FMT_YUV420P;
+    ASSERT_GE(av_frame_get_buffer(f, 0), 0);
+    fill(f);
+  }
+  const int bad_space = 45, bad_range = 7;
+  std::memcpy(&tagged.frame->colorspace, &bad_space, sizeof bad_space);
+  std::memcpy(&tagged.frame->color_range, &bad_range, sizeof bad_range);
+  RgbConverter a, b;
+  std::vector<uint8_t> out_tagged, out_untagged;
+  a.convert(tagged.frame, out_tagged);
+  b.convert(untagged.frame, out_untagged);
+  EXPECT_EQ(out_tagged, out_untagged);
+}
+
 }  // namespace
 }  // namespace vidscribe::media::detail
