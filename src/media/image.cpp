@@ -44,15 +44,15 @@ RgbImage rotate(const RgbImage& image, int degrees_cw) {
   return out;
 }
 
-RgbImage read_image(const Source& source) {
+RgbImage read_image(const Source& source, int64_t max_pixels) {
   detail::FormatPtr fmt = detail::open_input(source);
   const fs::path& path = source.path();
   int si = detail::find_video_stream(fmt.get(), path);
   AVStream* st = fmt->streams[si];
   int64_t pixels = static_cast<int64_t>(st->codecpar->width) * st->codecpar->height;
-  if (pixels > kDefaultMaxPixels) {
+  if (pixels > max_pixels) {
     throw Error(ErrorCode::kUnsupportedMedia, "refusing " + path.string() + ": picture larger than " +
-                                                  std::to_string(kDefaultMaxPixels) + " pixels");
+                                                  std::to_string(max_pixels) + " pixels");
   }
   detail::CodecPtr dec = detail::open_decoder(st, 1);
   detail::PacketPtr pkt = detail::make_packet();

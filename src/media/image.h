@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "media/probe.h"
 #include "media/source.h"
 
 namespace vidscribe::media {
@@ -35,8 +36,9 @@ struct ImageTensor {
 RgbImage rotate(const RgbImage& image, int degrees_cw);
 
 // Reads a still image (PNG, JPEG, BMP, WebP... anything FFmpeg decodes; the first frame of an animation)
-// through the same decoding path as videos. Throws kNotFound, kIo or kUnsupportedMedia.
-RgbImage read_image(const Source& source);
+// through the same decoding path as videos. Pictures declared larger than max_pixels are refused before
+// decoding. Throws kNotFound, kIo or kUnsupportedMedia.
+RgbImage read_image(const Source& source, int64_t max_pixels = kDefaultMaxPixels);
 
 // Writes `image` as a PNG with FFmpeg's png encoder, atomically. Throws kIo.
 void write_png(const RgbImage& image, const std::filesystem::path& path);
