@@ -6,15 +6,9 @@
 #include "media/preprocess.h"
 #include "media/probe.h"
 #include "media/sampler.h"
-#include "util/log.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vidscribe;
-  static const bool quiet = [] {
-    util::set_verbosity(util::Verbosity::kQuiet);  // "ends early" warnings on every damaged input
-    return true;
-  }();
-  (void)quiet;
   const auto source = media::Source::memory(std::string_view(reinterpret_cast<const char*>(data), size), "input");
   // Small limits keep one input to milliseconds; the code paths are those of full-size videos.
   constexpr int64_t kMaxPixels = 1 << 20;

@@ -221,11 +221,12 @@ FrameEmbeddings embed_video_frames(const fs::path& video, const FrameEmbeddingOp
   st.sampling = media::sample_frames(
       video, options.sampling,
       [&](media::Frame&& frame) {
+        util::check_abort();
         out.times_s.push_back(frame.time_s);
         batch.push_back(media::preprocess_clip(frame.image, options.preprocess));
         if (static_cast<int>(batch.size()) >= options.batch_size) flush();
       },
-      [&](int64_t n) { progress = std::make_unique<util::Progress>("embedding frames", n, "frames"); });
+      [&](int64_t n) { progress = std::make_unique<util::Progress>("embedding frames", n); });
   flush();
   if (progress) progress->finish();
   out.duration_s = st.sampling.duration_s;

@@ -66,9 +66,9 @@ struct FrameEmbeddingStats {
 };
 
 // Samples `video`, preprocesses each frame, embeds them `batch_size` at a time and normalises the rows;
-// with a cache_dir, first looks for the entry and afterwards stores it. Shows progress on stderr
-// (util::Progress: silent when quiet or not a terminal). Throws what media::sample_frames throws,
-// kInvalidArgument if `embed` returns a wrong size. A cache that cannot be written costs a warning.
+// with a cache_dir, first looks for the entry and afterwards stores it. Reports progress ("embedding
+// frames") and polls the abort callback at every frame (util/log.h). Throws what media::sample_frames throws,
+// kInvalidArgument if `embed` returns a wrong size, kCancelled. A cache that cannot be written costs a warning.
 FrameEmbeddings embed_video_frames(const std::filesystem::path& video, const FrameEmbeddingOptions& options,
                                    const FrameEmbedFn& embed, FrameEmbeddingStats* stats = nullptr);
 

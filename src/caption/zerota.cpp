@@ -129,7 +129,7 @@ class Optimiser {
     adam_w_ = std::make_unique<RowAdam>(w_, lr_w, false);
     adam_a_ = std::make_unique<RowAdam>(a_, options.fixed_masks ? 0.0 : options.lr_mask, true);
     adam_b_ = std::make_unique<RowAdam>(b_, options.fixed_masks ? 0.0 : options.lr_mask, true);
-    if (util::verbosity() >= util::Verbosity::kVerbose) {
+    if (util::log_enabled(LogLevel::kDebug)) {
       torch::NoGradGuard no_grad;
       // Scale of real token embeddings, for comparing |W z_k| and |P_k| in the logs.
       const auto table = lm.embed(torch::arange(std::min<int64_t>(lm.vocab_size(), 4096), torch::kLong)
@@ -147,7 +147,7 @@ class Optimiser {
     const nn::detail::BlasThreadsOnly threads(device_.is_cpu());
     std::vector<MomentResult> best(static_cast<size_t>(k_));
     util::Progress progress("captioning " + std::to_string(k_) + (k_ == 1 ? " event" : " events"),
-                            int64_t{options_.rounds} * options_.max_tokens, "tok");
+                            int64_t{options_.rounds} * options_.max_tokens);
     for (int round = 0; round < options_.rounds; ++round) {
       const auto results = generate_round(round, progress);
       for (int64_t k = 0; k < k_; ++k) {
@@ -223,7 +223,7 @@ class Optimiser {
     std::vector<std::vector<int64_t>> captions(static_cast<size_t>(k_));
     std::vector<int64_t> active(static_cast<size_t>(k_));
     for (int64_t k = 0; k < k_; ++k) active[k] = k;
-    const bool verbose = util::verbosity() >= util::Verbosity::kVerbose;
+    const bool verbose = util::log_enabled(LogLevel::kDebug);
 
     // The fluency anchor q: the plain LM on [hard prompt] [caption so far], its cache kept across tokens.
     KvCache q_cache;
@@ -235,6 +235,7 @@ class Optimiser {
     }
 
     for (int token = 0; token < options_.max_tokens && !active.empty(); ++token) {
+      util::check_abort();
       const auto rows = torch::tensor(active, torch::kLong).to(device_);
       auto active_cpu = torch::zeros({k_}, torch::kBool);
       for (int64_t k : active) active_cpu[k] = true;

@@ -56,8 +56,9 @@ struct OptimiserHooks {
 // time) and returns one result per span, in the same order. Deterministic for options.seed (given the
 // same device; the tests check thread counts 1 and 2 agree). Logs every step with util::debug (-v): the
 // losses, |grad| per parameter group, and per event the candidate CLIP prefers, its rank and log p_k before
-// and after the step, the token chosen, |W z_k| and |P_k|. Shows progress with util::Progress. Model
-// weights are never changed; both models must be on the device of video.embeddings.
+// and after the step, the token chosen, |W z_k| and |P_k|. Reports progress per token step and polls the
+// abort callback before each (util/log.h; kCancelled). Model weights are never changed; both models must be
+// on the device of video.embeddings.
 // Throws vidscribe::Error(kInvalidArgument) for invalid options or inconsistent frames.
 std::vector<MomentResult> optimise_moments(const VideoFrames& video, const std::vector<Span>& initial,
                                            ImageTextModel& image_text, CausalLm& lm, const MethodOptions& options,

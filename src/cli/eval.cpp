@@ -42,7 +42,7 @@ void run_eval(const EvalOptions& o) {
     std::shared_ptr<const eval::ParaphraseTable> paraphrases;
     if (!o.meteor_paraphrase.empty()) {
       {
-        util::Progress bar("paraphrase table", 0, "MiB");
+        util::Progress bar("paraphrase table (MiB)", 0);
         auto table = eval::ParaphraseTable::load(o.meteor_paraphrase, [&](uint64_t done, uint64_t total) {
           bar.set_total(static_cast<int64_t>(total >> 20));
           bar.update(static_cast<int64_t>(done >> 20));

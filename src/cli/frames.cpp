@@ -46,7 +46,7 @@ void run_frames(const FramesOptions& o) {
         media::write_png(f.image, out / frame_name(f.time_s));
         if (progress) progress->advance();
       },
-      [&](int64_t n) { progress = std::make_unique<util::Progress>("frames", n, "frames"); });
+      [&](int64_t n) { progress = std::make_unique<util::Progress>("frames", n); });
   progress.reset();
   std::cout << "wrote " << stats.n_frames << " frames to " << out.string() << std::endl;
 }

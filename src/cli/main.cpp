@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/terminal.h"
 #include "nn/runtime.h"
 #include "util/log.h"
 #include "vidscribe/error.h"
@@ -64,9 +65,7 @@ int main(int argc, char** argv) {
     return exit_status(e.code());
   }
 
-  util::set_verbosity(g_options.quiet         ? util::Verbosity::kQuiet
-                      : g_options.verbose > 0 ? util::Verbosity::kVerbose
-                                              : util::Verbosity::kNormal);
+  util::set_default_callbacks(terminal_callbacks(g_options.quiet, g_options.verbose));
   try {
     nn::set_threads(g_options.threads);
     for (CLI::App* sub : app.get_subcommands()) {

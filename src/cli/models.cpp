@@ -25,7 +25,8 @@ struct ModelsOptions {
   int attempts = 5;                // pull --attempts: tries per request on transient failures (default 5)
 };
 
-// One progress bar per file (download or hashing), in MiB for large files and KiB for small ones (util::Progress counts integers).
+// One progress bar per file (download or hashing), in MiB for large files and KiB for small ones
+// (util::Progress counts integers).
 class FileProgressBars {
  public:
   explicit FileProgressBars(std::string model) : model_(std::move(model)) {}
@@ -33,8 +34,8 @@ class FileProgressBars {
     if (file != file_ || !bar_) {
       file_ = file;
       unit_bytes_ = total >= (10 << 20) ? (1 << 20) : 1024;
-      bar_ = std::make_unique<util::Progress>(model_ + " " + file, total / unit_bytes_,
-                                              unit_bytes_ == 1024 ? "KiB" : "MiB");
+      bar_ = std::make_unique<util::Progress>(model_ + " " + file + (unit_bytes_ == 1024 ? " (KiB)" : " (MiB)"),
+                                              total / unit_bytes_);
     }
     bar_->update(done / unit_bytes_);
   }

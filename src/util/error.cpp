@@ -11,6 +11,8 @@ int exit_status(ErrorCode code) {
     case ErrorCode::kCorruptModel: return 6;
     case ErrorCode::kNetwork: return 7;
     case ErrorCode::kInternal: return 70;
+    case ErrorCode::kOutOfMemory: return 8;
+    case ErrorCode::kCancelled: return 130;
   }
   return 70;
 }
@@ -24,6 +26,8 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::kCorruptModel: return "corrupt model";
     case ErrorCode::kNetwork: return "network error";
     case ErrorCode::kInternal: return "internal error";
+    case ErrorCode::kOutOfMemory: return "out of memory";
+    case ErrorCode::kCancelled: return "cancelled";
   }
   return "internal error";
 }

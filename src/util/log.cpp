@@ -1,28 +1,103 @@
 #include "util/log.h"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <iostream>
+#include <exception>
+#include <utility>
+
+#include "vidscribe/error.h"
+
+namespace vidscribe {
+
+const char* to_string(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarning: return "warning";
+  }
+  return "info";
+}
+
+}  // namespace vidscribe
 
 namespace vidscribe::util {
 namespace {
-std::atomic<int> g_verbosity{static_cast<int>(Verbosity::kNormal)};
+
+Callbacks& process_callbacks() {
+  static Callbacks callbacks;
+  return callbacks;
 }
 
-void set_verbosity(Verbosity v) { g_verbosity = static_cast<int>(v); }
-Verbosity verbosity() { return static_cast<Verbosity>(g_verbosity.load()); }
+thread_local const Callbacks* t_callbacks = nullptr;
 
-void warn(const std::string& message) {
-  if (verbosity() < Verbosity::kNormal) return;
-  // On a terminal, over a progress line that may be drawn (Progress redraws below the warning).
-  std::cerr << (isatty(STDERR_FILENO) ? "\r\033[K" : "") << "warning: " << message << std::endl;
+// The callbacks whose `member` is set: the thread's, else the process's; nullptr when neither has one.
+template <typename Member>
+const Callbacks* applying(Member member) {
+  if (t_callbacks != nullptr && t_callbacks->*member) return t_callbacks;
+  const Callbacks& p = process_callbacks();
+  return p.*member ? &p : nullptr;
 }
 
-void debug(const std::string& message) {
-  if (verbosity() >= Verbosity::kVerbose) std::cerr << message << std::endl;
+}  // namespace
+
+void set_default_callbacks(Callbacks callbacks) { process_callbacks() = std::move(callbacks); }
+
+ScopedCallbacks::ScopedCallbacks(const Callbacks& callbacks) : previous_(t_callbacks) { t_callbacks = &callbacks; }
+ScopedCallbacks::~ScopedCallbacks() { t_callbacks = previous_; }
+
+bool log_enabled(LogLevel level) {
+  const Callbacks* c = applying(&Callbacks::log);
+  return c != nullptr && level >= c->log_level;
+}
+
+void log(LogLevel level, const std::string& message) {
+  const Callbacks* c = applying(&Callbacks::log);
+  if (c != nullptr && level >= c->log_level) c->log(level, message);
+}
+
+void check_abort() {
+  const Callbacks* c = applying(&Callbacks::abort);
+  if (c != nullptr && c->abort()) throw Error(ErrorCode::kCancelled, "cancelled");
+}
+
+Progress::Progress(std::string stage, int64_t total)
+    : stage_(std::move(stage)), total_(total), uncaught_(std::uncaught_exceptions()) {}
+
+Progress::~Progress() {
+  if (std::uncaught_exceptions() > uncaught_) return;  // unwinding: the stage did not finish
+  try {
+    finish();
+  } catch (...) {
+    // A progress callback that throws must not end the program from a destructor.
+  }
+}
+
+void Progress::set_total(int64_t total) { total_ = total; }
+
+void Progress::update(int64_t done) {
+  done_ = done;
+  report(false);
+}
+
+void Progress::advance(int64_t n) { update(done_ + n); }
+
+void Progress::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (!reported_) return;  // nothing was under way
+  total_ = done_;
+  report(true);
+}
+
+void Progress::report(bool force) {
+  const Callbacks* c = applying(&Callbacks::progress);
+  if (c == nullptr) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (done_ == total_) force = true;  // the stage's end is always reported
+  if (!force && reported_ && now - last_report_ < std::chrono::milliseconds(50)) return;
+  last_report_ = now;
+  reported_ = true;
+  c->progress(stage_, done_, total_);
 }
 
 std::string format_duration(double seconds) {
@@ -49,66 +124,6 @@ std::string format_bytes(double bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
   return buf;
-}
-
-Progress::Progress(std::string label, int64_t total, std::string unit)
-    : label_(std::move(label)),
-      unit_(std::move(unit)),
-      total_(total),
-      enabled_(verbosity() >= Verbosity::kNormal && isatty(STDERR_FILENO)),
-      start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
-
-Progress::~Progress() { finish(); }
-
-void Progress::set_total(int64_t total) { total_ = total; }
-void Progress::set_label(std::string label) {
-  label_ = std::move(label);
-  draw(true);
-}
-
-void Progress::update(int64_t done) {
-  done_ = done;
-  draw(false);
-}
-
-void Progress::advance(int64_t n) { update(done_ + n); }
-
-void Progress::finish() {
-  if (!enabled_) return;
-  if (drawn_) {
-    draw(true);
-    std::fputc('\n', stderr);
-    std::fflush(stderr);
-  }
-  enabled_ = false;
-}
-
-void Progress::draw(bool force) {
-  if (!enabled_) return;
-  auto now = std::chrono::steady_clock::now();
-  if (!force && drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
-  drawn_ = true;
-  double elapsed = std::chrono::duration<double>(now - start_).count();
-  double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
-  std::string line = "\r\033[K" + label_;
-  char buf[160];
-  if (total_ > 0) {
-    const int width = 24;
-    int filled = static_cast<int>(width * std::min<double>(1.0, double(done_) / double(total_)));
-    line += " [" + std::string(filled, '#') + std::string(width - filled, ' ') + "]";
-    double eta = rate > 0 ? double(total_ - done_) / rate : NAN;
-    std::snprintf(buf, sizeof buf, " %lld/%lld%s%s %.1f/s ETA %s", static_cast<long long>(done_),
-                  static_cast<long long>(total_), unit_.empty() ? "" : " ", unit_.c_str(), rate,
-                  format_duration(eta).c_str());
-  } else {
-    std::snprintf(buf, sizeof buf, " %lld%s%s %.1f/s %s", static_cast<long long>(done_),
-                  unit_.empty() ? "" : " ", unit_.c_str(), rate, format_duration(elapsed).c_str());
-  }
-  line += buf;
-  std::fputs(line.c_str(), stderr);
-  std::fflush(stderr);
 }
 
 }  // namespace vidscribe::util
