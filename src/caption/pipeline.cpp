@@ -108,27 +108,46 @@ FrameEmbeddings Captioner::frame_embeddings(const fs::path& video, const FrameSo
                             clip_frame_embedder(*clip_));
 }
 
-VideoCaptions Captioner::caption(const fs::path& video, const PipelineOptions& options) {
-  validate(options.options);
-  const VideoOptions& v = options.options.video;
-  MethodOptions method = options.options.method;
-  if (v.whole) {
+namespace {
+
+// The method's options as captioning runs them: --whole is one fixed mask.
+MethodOptions effective_method(const CaptionOptions& options) {
+  MethodOptions method = options.method;
+  if (options.video.whole) {
     method.fixed_masks = true;
     method.events = 1;
   }
-  check_fits(*lm_, method);  // before the frames: the model's length limit is known now
+  return method;
+}
+
+}  // namespace
+
+VideoCaptions Captioner::caption(const fs::path& video, const PipelineOptions& options) {
+  validate(options.options);
+  const VideoOptions& v = options.options.video;
+  check_fits(*lm_, effective_method(options.options));  // before the frames: the model's length limit is known now
   const double window_s = v.whole ? 0.0 : v.window_s;
   FrameEmbeddings frames = frame_embeddings(video, FrameSource::from(v, options.cache_dir), window_s);
   if (frames.n_frames() == 0 || !(frames.duration_s > 0)) {
     throw Error(ErrorCode::kUnsupportedMedia, "no frames with a duration could be read from " + video.string());
   }
+  return caption_frames(std::move(frames), video.string(), options);
+}
+
+VideoCaptions Captioner::caption_frames(FrameEmbeddings frames, const std::string& video,
+                                        const PipelineOptions& options) {
+  validate(options.options);
+  const VideoOptions& v = options.options.video;
+  const MethodOptions method = effective_method(options.options);
+  check_fits(*lm_, method);
+  const double window_s = v.whole ? 0.0 : v.window_s;
   torch::Tensor all = torch::from_blob(frames.data.data(), {frames.n_frames(), frames.dim}, torch::kFloat32)
                           .clone()
                           .to(device_);  // [T, D] L2-normalised
 
   VideoCaptions out;
-  out.video = video.string();
-  out.video_id = video.stem().string();
+  out.video = video;
+  out.video_id = fs::path(video).stem().string();
   out.duration_s = frames.duration_s;
   out.model_json = model_json();
 
@@ -163,7 +182,7 @@ VideoCaptions Captioner::caption(const fs::path& video, const PipelineOptions& o
       e.end_s += begin;
       out.events.push_back(std::move(e));
     }
-    progress.update(w + 1);
+    if (windows > 1) progress.update(w + 1);
   }
   std::stable_sort(out.events.begin(), out.events.end(),
                    [](const Event& a, const Event& b) { return a.start_s < b.start_s; });

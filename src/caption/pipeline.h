@@ -57,6 +57,10 @@ class Captioner {
   // Captions one video. Errors of the media stage (missing file, not a video, ...) propagate unchanged.
   VideoCaptions caption(const std::filesystem::path& video, const PipelineOptions& options);
 
+  // Captions a video given as its frame embeddings, as frame_embeddings returns them (rows L2-normalised,
+  // of CLIP's dimension, times increasing); `video` names it in the result.
+  VideoCaptions caption_frames(FrameEmbeddings frames, const std::string& video, const PipelineOptions& options);
+
   // The video's frame embeddings as the optimiser consumes them, sampled with `source` but with at most
   // max_frames per window of `window_s` seconds.
   FrameEmbeddings frame_embeddings(const std::filesystem::path& video, const FrameSource& source,
@@ -65,6 +69,9 @@ class Captioner {
   // {"clip": {"folder": ..., "sha256": ...}, "lm": {...}}: each model by folder and by the SHA-256 of its
   // weights (as `models verify` computes it; cached beside the file, keyed by its size and time).
   std::string model_json() const;
+
+  ClipImageText& clip() { return *clip_; }
+  const nn::ClipPreprocessConfig& preprocess() const { return preprocess_; }
 
  private:
   std::filesystem::path clip_dir_, lm_dir_;
