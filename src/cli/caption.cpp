@@ -1,32 +1,26 @@
-// vidscribe caption VIDEO...: timestamped captions of the events in each video (ZeroTA, method.md).
+// vidscribe caption VIDEO...: timestamped captions of the events in each video (ZeroTA, method.md), made and
+// written through the public API (vidscribe/vidscribe.h).
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "caption/option_table.h"
-#include "caption/pipeline.h"
 #include "cli/caption_options.h"
 #include "cli/command.h"
-#include "export/export.h"
-#include "models/cache.h"
-#include "models/registry.h"
-#include "nn/runtime.h"
+#include "cli/terminal.h"
 #include "util/log.h"
-#include "vidscribe/error.h"
+#include "vidscribe/vidscribe.h"
 
 namespace vidscribe::cli {
 namespace {
-namespace fs = std::filesystem;
 
 struct CaptionCliOptions {
   std::vector<std::string> videos;
   std::string output = "-";        // -o: file, or "-" for standard output (default)
   std::string format;              // --format: json|anet|srt|vtt|chapters|ffmetadata|txt (default: from -o, else json)
-  std::string preset = std::string(models::kDefaultPreset);  // --preset: paper (default) or fast
+  std::string preset = "paper";    // --preset: paper (default) or fast
   std::string clip;                // --clip: CLIP folder or model name (default: the preset's)
   std::string lm;                  // --lm: GPT-2 folder or model name (default: the preset's)
   std::string models_cache;        // --models-cache: Hugging Face hub cache holding named models
@@ -35,38 +29,30 @@ struct CaptionCliOptions {
   CaptionOptions options;          // every video and method option (caption/option_table.h)
 };
 
-void run_caption(CaptionCliOptions o) {
-  exporter::Format format = exporter::Format::kJson;
-  if (!o.format.empty()) {
-    format = exporter::parse_format(o.format);
-  } else if (auto f = exporter::format_from_extension(o.output)) {
-    format = *f;
-  }
-  caption::validate(o.options);
+void run_caption(const CaptionCliOptions& o) {
+  const std::string format = !o.format.empty() ? o.format : output_format_for(o.output);
+  check_options(o.options);  // before the models load
+  install_interrupt_handlers();
 
-  const models::Preset* preset = models::find_preset(o.preset);
-  if (preset == nullptr) throw Error(ErrorCode::kInvalidArgument, "--preset " + o.preset + ": expected paper or fast");
-  const fs::path cache = o.models_cache;
-  const fs::path clip_dir = models::resolve_model(o.clip.empty() ? preset->clip : o.clip, cache);
-  const fs::path lm_dir = models::resolve_model(o.lm.empty() ? preset->gpt2 : o.lm, cache);
-  caption::PipelineOptions pipeline;
-  pipeline.options = o.options;
-  if (!o.no_cache) {
-    pipeline.cache_dir = o.frame_cache.empty() ? caption::default_frame_cache_dir() : fs::path(o.frame_cache);
-  }
+  ContextParams cp;
+  cp.preset = o.preset;
+  cp.clip = o.clip;
+  cp.lm = o.lm;
+  cp.models_cache = o.models_cache;
+  cp.device = global_options().device;
+  cp.threads = global_options().threads;
+  Context context(cp);
 
-  caption::Captioner captioner(clip_dir, lm_dir, nn::parse_device(global_options().device));
-  nlohmann::json record = caption::options_record(o.options);
-  record["preset"] = o.preset;
-  const std::string options = record.dump();
+  CaptionParams params;
+  params.options = o.options;
+  params.frame_cache = o.frame_cache;
+  params.use_frame_cache = !o.no_cache;
   std::vector<VideoCaptions> results;
   for (const std::string& video : o.videos) {
-    if (o.videos.size() > 1) util::debug("captioning " + video);
-    VideoCaptions r = captioner.caption(video, pipeline);
-    r.options_json = options;
-    results.push_back(std::move(r));
+    if (o.videos.size() > 1) util::info("captioning " + video);
+    results.push_back(context.caption_file(video, params));
   }
-  exporter::write_output(o.output, format, results);
+  write_captions(o.output, format.empty() ? "json" : format, results);
 }
 
 Runner setup_caption(CLI::App& app) {
@@ -80,7 +66,7 @@ Runner setup_caption(CLI::App& app) {
   sub->add_option("--format", o->format,
                   "json, anet (ActivityNet submission), srt, vtt, chapters (YouTube), ffmetadata or txt "
                   "(default: from the output's extension, else json)")
-      ->check(CLI::IsMember(exporter::format_names()))
+      ->check(CLI::IsMember(output_formats()))
       ->group(out);
 
   const char* mdl = "Models";

@@ -1,39 +1,41 @@
 #include "cli/caption_options.h"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
-#include "caption/option_table.h"
+#include <memory>
+
+#include "vidscribe/vidscribe.h"
 
 namespace vidscribe::cli {
 
 void add_caption_options(CLI::App& app, CaptionOptions& options) {
-  const CaptionOptions defaults;
-  for (const caption::OptionSpec& spec : caption::option_table()) {
-    const nlohmann::json value = spec.get(defaults);
-    if (spec.type == caption::OptionSpec::Type::kBool) {
-      const bool on = value.get<bool>();
+  for (const OptionInfo& o : caption_options()) {
+    const auto name = std::make_shared<const std::string>(o.name);
+    if (o.type == "bool") {
+      const bool on = o.default_value == "true";
       app.add_flag_function(
-             "--" + spec.name, [&options, &spec](std::int64_t) { spec.set(options, nlohmann::json(true)); },
-             spec.help + (on ? " (default: on)" : " (default: off)"))
-          ->group(spec.group);
+             "--" + o.name, [&options, name](std::int64_t) { set_option(options, *name, "true"); },
+             o.help + (on ? " (default: on)" : " (default: off)"))
+          ->group(o.group);
       app.add_flag_function(
-             "--no-" + spec.name, [&options, &spec](std::int64_t) { spec.set(options, nlohmann::json(false)); },
-             "Turns --" + spec.name + " off")
-          ->group(spec.group);
+             "--no-" + o.name, [&options, name](std::int64_t) { set_option(options, *name, "false"); },
+             "Turns --" + o.name + " off")
+          ->group(o.group);
       continue;
     }
-    std::string help = spec.help;
-    const std::string range = spec.range_text();
-    if (!range.empty() && spec.type != caption::OptionSpec::Type::kChoice) help += " (" + range + ")";
+    std::string help = o.help;
+    if (!o.range.empty() && o.type != "choice") help += " (" + o.range + ")";
+    const nlohmann::json value = nlohmann::json::parse(o.default_value);  // a string's quotes are not typed
+    const std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
     app.add_option_function<std::string>(
-           "--" + spec.name,
-           [&options, &spec](const std::string& word) { spec.set(options, caption::parse_value(spec, word)); }, help)
-        ->default_str(value.is_string() ? value.get<std::string>() : value.dump())
-        ->type_name(spec.type == caption::OptionSpec::Type::kChoice ? "{" + range.substr(7) + "}"
-                    : spec.type == caption::OptionSpec::Type::kString ? "TEXT"
-                    : spec.type == caption::OptionSpec::Type::kDouble ? "FLOAT"
-                                                                      : "INT")
-        ->group(spec.group);
+           "--" + o.name, [&options, name](const std::string& word) { set_option(options, *name, word); }, help)
+        ->default_str(shown)
+        ->type_name(o.type == "choice" ? "{" + o.range.substr(7) + "}"
+                    : o.type == "text"  ? "TEXT"
+                    : o.type == "float" ? "FLOAT"
+                                        : "INT")
+        ->group(o.group);
   }
 }
 

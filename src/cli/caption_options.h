@@ -1,5 +1,6 @@
-// Adds every captioning option of the one option table (caption/option_table.h) to a subcommand, so that
-// `caption`, `batch` and every other command that captions take the same flags with the same defaults.
+// Adds every captioning option of the one option table (vidscribe::caption_options(), generated from
+// caption/option_table.h) to a subcommand, so that `caption`, `batch` and every other command that captions
+// take the same flags with the same defaults.
 #pragma once
 
 #include "vidscribe/options.h"

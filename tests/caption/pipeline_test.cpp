@@ -230,6 +230,27 @@ TEST_F(CaptionCliTest, UnwritableFrameCacheIsAWarning) {
   EXPECT_FALSE(nlohmann::json::parse(r.out)["events"].empty());
 }
 
+// Ctrl-C (SIGINT) during the token steps: the run stops at the next step with exit 130 and one line, the
+// output is not written and no temporary file is left.
+TEST_F(CaptionCliTest, InterruptStopsCleanlyWithExit130AndNoOutput) {
+  const fs::path out = tmp_ / "out" / "captions.json";
+  fs::create_directories(out.parent_path());
+  const std::string command = vidscribe::testing::vidscribe_command(
+      "-v caption " + shell_quote(video_.string()) + " --clip " + shell_quote((golden_ / "tiny-clip").string()) +
+      " --lm " + shell_quote((golden_ / "tiny-gpt2").string()) +
+      " --max-tokens 16 --min-tokens 16 --candidates 32 --events 3 --no-cache -o " + shell_quote(out.string()));
+  const std::string err = (tmp_ / "err.txt").string();
+  // Wait for the first token step's log line, then interrupt.
+  const auto r = run_command(command + " 2> " + shell_quote(err) + " & pid=$!; " +
+                             "for i in $(seq 600); do grep -q ' step 0:' " + shell_quote(err) +
+                             " && break; sleep 0.05; done; kill -INT $pid; wait $pid; echo \"exit $?\"");
+  EXPECT_NE(r.out.find("exit 130"), std::string::npos) << r.out << vidscribe::testing::slurp(err);
+  const std::string log = vidscribe::testing::slurp(err);
+  EXPECT_NE(log.find("vidscribe: cancelled"), std::string::npos) << log;
+  EXPECT_EQ(log.find("internal error"), std::string::npos) << log;
+  EXPECT_TRUE(fs::is_empty(out.parent_path())) << "the output folder holds a file";
+}
+
 TEST_F(CaptionCliTest, BadInputIsOneClearLine) {
   const std::string models = " --clip " + shell_quote((golden_ / "tiny-clip").string()) + " --lm " +
                              shell_quote((golden_ / "tiny-gpt2").string()) + " --no-cache";

@@ -136,10 +136,12 @@ RunResult run_command(const std::string& command) {
   return r;
 }
 
-RunResult run_vidscribe(const std::string& args) {
+std::string vidscribe_command(const std::string& args) {
   const char* bin = std::getenv("VIDSCRIBE_BIN");
   std::string exe = (bin != nullptr && *bin != '\0') ? bin : VIDSCRIBE_TEST_BIN;
-  return run_command(shell_quote(exe) + " " + args);
+  return shell_quote(exe) + " " + args;
 }
+
+RunResult run_vidscribe(const std::string& args) { return run_command(vidscribe_command(args)); }
 
 }  // namespace vidscribe::testing

@@ -45,6 +45,8 @@ RunResult run_command(const std::string& command);
 
 // Runs the vidscribe program (VIDSCRIBE_BIN, else the one this build made) with the given argument string (already shell-quoted).
 RunResult run_vidscribe(const std::string& args);
+// The shell command run_vidscribe runs (a simple command: `CMD &` makes $! the program's own pid).
+std::string vidscribe_command(const std::string& args);
 
 // Single-quotes a string for /bin/sh.
 std::string shell_quote(const std::string& s);
