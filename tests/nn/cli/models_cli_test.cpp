@@ -77,7 +77,9 @@ TEST(EmbedImageCli, RgbImagesMatchReferenceEmbeddingsInDirection) {
 TEST(EmbedImageCli, OneBitImageMatchesReferenceEmbeddingInDirection) { expect_images_match({"life.png"}); }
 
 TEST(GenerateCli, GreedyIdsAndTextMatchReference) {
-  for (const auto& [prompt, ref] : expected()["greedy"].items()) {
+  // A named copy: iterating items() of a temporary's member would read freed memory (ASan).
+  const nlohmann::json all = expected();
+  for (const auto& [prompt, ref] : all["greedy"].items()) {
     const size_t n = ref["ids"].size();
     RunResult r = vidscribe("generate --lm " + gpt2_dir() + " " + shell_quote(prompt) + " -n " + std::to_string(n) +
                             " --json");
