@@ -20,12 +20,7 @@ struct CaptionCliOptions {
   std::vector<std::string> videos;
   std::string output = "-";        // -o: file, or "-" for standard output (default)
   std::string format;              // --format: json|anet|srt|vtt|chapters|ffmetadata|txt (default: from -o, else json)
-  std::string preset = "paper";    // --preset: paper (default) or fast
-  std::string clip;                // --clip: CLIP folder or model name (default: the preset's)
-  std::string lm;                  // --lm: GPT-2 folder or model name (default: the preset's)
-  std::string models_cache;        // --models-cache: Hugging Face hub cache holding named models
-  std::string frame_cache;         // --frame-cache: default caption::default_frame_cache_dir()
-  bool no_cache = false;           // --no-cache: neither read nor write frame embeddings
+  ModelCliOptions models;          // --preset, --clip, --lm, --models-cache, --frame-cache, --no-cache
   CaptionOptions options;          // every video and method option (caption/option_table.h)
 };
 
@@ -34,19 +29,8 @@ void run_caption(const CaptionCliOptions& o) {
   check_options(o.options);  // before the models load
   install_interrupt_handlers();
 
-  ContextParams cp;
-  cp.preset = o.preset;
-  cp.clip = o.clip;
-  cp.lm = o.lm;
-  cp.models_cache = o.models_cache;
-  cp.device = global_options().device;
-  cp.threads = global_options().threads;
-  Context context(cp);
-
-  CaptionParams params;
-  params.options = o.options;
-  params.frame_cache = o.frame_cache;
-  params.use_frame_cache = !o.no_cache;
+  Context context(context_params(o.models));
+  const CaptionParams params = caption_params(o.models, o.options);
   std::vector<VideoCaptions> results;
   for (const std::string& video : o.videos) {
     if (o.videos.size() > 1) util::info("captioning " + video);
@@ -69,25 +53,7 @@ Runner setup_caption(CLI::App& app) {
       ->check(CLI::IsMember(output_formats()))
       ->group(out);
 
-  const char* mdl = "Models";
-  sub->add_option("--preset", o->preset, "paper: CLIP ViT-L/14 + GPT-2 medium; fast: CLIP ViT-B/32 + GPT-2")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"paper", "fast"}))
-      ->group(mdl);
-  sub->add_option("--clip", o->clip, "CLIP model folder or name (default: the preset's)")->group(mdl);
-  sub->add_option("--lm", o->lm, "GPT-2 model folder or name (default: the preset's)")->group(mdl);
-  sub->add_option("--models-cache", o->models_cache,
-                  "Hugging Face hub cache with named models (default $VIDSCRIBE_CACHE, $HF_HUB_CACHE, "
-                  "$HF_HOME/hub or ~/.cache/huggingface/hub)")
-      ->group(mdl);
-
-  const char* cache = "Frame cache";
-  sub->add_option("--frame-cache", o->frame_cache,
-                  "Frame-embedding cache folder (default $VIDSCRIBE_FRAME_CACHE, $XDG_CACHE_HOME/vidscribe/frames "
-                  "or ~/.cache/vidscribe/frames)")
-      ->group(cache);
-  sub->add_flag("--no-cache", o->no_cache, "Neither read nor write frame embeddings")->group(cache);
-
+  add_model_options(*sub, o->models);
   add_caption_options(*sub, o->options);
   return [o] { run_caption(*o); };
 }

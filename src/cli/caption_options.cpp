@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "cli/command.h"
 #include "vidscribe/vidscribe.h"
 
 namespace vidscribe::cli {
@@ -37,6 +38,46 @@ void add_caption_options(CLI::App& app, CaptionOptions& options) {
                                         : "INT")
         ->group(o.group);
   }
+}
+
+void add_model_options(CLI::App& app, ModelCliOptions& o) {
+  const char* mdl = "Models";
+  app.add_option("--preset", o.preset, "paper: CLIP ViT-L/14 + GPT-2 medium; fast: CLIP ViT-B/32 + GPT-2")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"paper", "fast"}))
+      ->group(mdl);
+  app.add_option("--clip", o.clip, "CLIP model folder or name (default: the preset's)")->group(mdl);
+  app.add_option("--lm", o.lm, "GPT-2 model folder or name (default: the preset's)")->group(mdl);
+  app.add_option("--models-cache", o.models_cache,
+                 "Hugging Face hub cache with named models (default $VIDSCRIBE_CACHE, $HF_HUB_CACHE, "
+                 "$HF_HOME/hub or ~/.cache/huggingface/hub)")
+      ->group(mdl);
+
+  const char* cache = "Frame cache";
+  app.add_option("--frame-cache", o.frame_cache,
+                 "Frame-embedding cache folder (default $VIDSCRIBE_FRAME_CACHE, $XDG_CACHE_HOME/vidscribe/frames "
+                 "or ~/.cache/vidscribe/frames)")
+      ->group(cache);
+  app.add_flag("--no-cache", o.no_cache, "Neither read nor write frame embeddings")->group(cache);
+}
+
+ContextParams context_params(const ModelCliOptions& models) {
+  ContextParams cp;
+  cp.preset = models.preset;
+  cp.clip = models.clip;
+  cp.lm = models.lm;
+  cp.models_cache = models.models_cache;
+  cp.device = global_options().device;
+  cp.threads = global_options().threads;
+  return cp;
+}
+
+CaptionParams caption_params(const ModelCliOptions& models, const CaptionOptions& options) {
+  CaptionParams params;
+  params.options = options;
+  params.frame_cache = models.frame_cache;
+  params.use_frame_cache = !models.no_cache;
+  return params;
 }
 
 }  // namespace vidscribe::cli

@@ -23,6 +23,12 @@ const GlobalOptions& global_options();
 using Runner = std::function<void()>;
 using Setup = Runner (*)(CLI::App& app);
 
+// Thrown by a subcommand that has said what happened and ends with a status of its own (`batch`: 10 when
+// videos failed, 143 after SIGTERM); main returns it.
+struct ExitStatus {
+  int status;
+};
+
 // Registers a subcommand; `order` sorts them in --help. Returns true (for static initialisation).
 bool register_command(int order, Setup setup);
 

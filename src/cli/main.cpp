@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
       auto it = runners.find(sub);
       if (it != runners.end()) it->second();
     }
+  } catch (const ExitStatus& e) {
+    return e.status;
   } catch (const Error& e) {
     std::cerr << "vidscribe: " << e.what() << std::endl;
     return exit_status(e.code());

@@ -24,7 +24,7 @@ void on_interrupt(int sig) {
     std::raise(sig);
     return;
   }
-  g_interrupted = 1;
+  g_interrupted = sig;
   static const char msg[] = "\nvidscribe: stopping (press Ctrl-C again to quit at once)\n";
   (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
 }
@@ -100,6 +100,8 @@ Callbacks terminal_callbacks(bool quiet, int verbose) {
   }
   return c;
 }
+
+int interrupt_signal() { return static_cast<int>(g_interrupted); }
 
 void install_interrupt_handlers() {
   std::signal(SIGINT, on_interrupt);

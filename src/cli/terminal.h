@@ -14,4 +14,7 @@ Callbacks terminal_callbacks(bool quiet, int verbose);
 // ends the process at once.
 void install_interrupt_handlers();
 
+// The signal that asked the run to stop (SIGINT or SIGTERM), or 0.
+int interrupt_signal();
+
 }  // namespace vidscribe::cli
