@@ -19,6 +19,8 @@ packages=(
   zlib1g-dev
   # tokenizers: Unicode categories, white space and lower case with Python's semantics
   libicu-dev
+  # the batch tests start a real single-node Slurm (controller, node daemon, munge authentication)
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()
