@@ -269,5 +269,52 @@ TEST_F(BatchCli, BadInputGetsOneClearMessage) {
   EXPECT_EQ(r.exit_code, 3) << r.err;
 }
 
+// An output folder on a disk that fills up, then on a read-only one: one clear line, exit 4, and no file
+// that is not complete. Needs a tmpfs of its own (root, and a kernel that lets this process mount).
+TEST_F(BatchCli, AFullOrReadOnlyDiskStopsWithOneLineAndLeavesNoPartialFile) {
+  const fs::path mnt = tmp_ / "mnt";
+  fs::create_directories(mnt);
+  if (run_command("mount -t tmpfs -o size=256k tmpfs " + shell_quote(mnt.string())).exit_code != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  }
+  struct Unmount {
+    fs::path at;
+    ~Unmount() { run_command("umount -l " + shell_quote(at.string())); }
+  } unmount{mnt};
+  const std::string args = "-q batch " + shell_quote((tmp_ / "v").string()) + " --out " +
+                           shell_quote((mnt / "out").string()) + models();
+  // One video (position 1 of the sorted ids is clip0.mp4), then the disk is filled to the last block.
+  ASSERT_EQ(run_vidscribe(args + " --shard 1/100").exit_code, 0);
+  run_command("dd if=/dev/zero of=" + shell_quote((mnt / "filler").string()) + " bs=1k 2>/dev/null");
+  const auto expect_only_complete_results = [&](const char* when) {
+    int n = 0;
+    for (const fs::path dir : {mnt / "out/results", mnt / "out/failed", mnt / "out/claims"}) {
+      for (const auto& e : fs::directory_iterator(dir)) {
+        const std::string name = e.path().filename().string();
+        EXPECT_EQ(name.find(".tmp."), std::string::npos) << when << ": a temporary file was left: " << name;
+        if (dir.filename() == "claims") ADD_FAILURE() << when << ": a claim was left: " << name;
+        if (dir.filename() != "results") continue;
+        const nlohmann::json j = nlohmann::json::parse(slurp(e.path()), nullptr, false);
+        EXPECT_TRUE(j.is_object() && j.contains("events")) << when << ": " << name << " is not complete";
+        ++n;
+      }
+    }
+    EXPECT_EQ(n, 1) << when;
+  };
+
+  RunResult r = run_vidscribe(args);
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  expect_only_complete_results("full disk");
+
+  ASSERT_EQ(run_command("mount -o remount,ro " + shell_quote(mnt.string())).exit_code, 0);
+  r = run_vidscribe(args);
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  expect_only_complete_results("read-only disk");
+}
+
 }  // namespace
 }  // namespace vidscribe::testing
