@@ -6,7 +6,7 @@ set -euo pipefail
 shared=$(cd "${1:-$(dirname "$0")/../../shared}" && pwd)
 cd "$(dirname "$0")"
 c=corpus
-mkdir -p $c/eval_json $c/tokenizer $c/safetensors $c/model_config $c/frame_cache $c/media $c/image
+mkdir -p $c/eval_json $c/tokenizer $c/safetensors $c/model_config $c/frame_cache $c/media $c/image $c/manifest
 
 # Evaluation JSON.
 printf '{"v": {"duration": 10, "timestamps": [[0, 1], [2, 5.5]], "sentences": ["a man sings.", "he stops."]}}' \
@@ -16,6 +16,13 @@ printf '{"version": "VERSION 1.0", "external_data": {"used": false}, "results": 
 printf '{"v": {"duration": 10, "timestamps": [[0, 1e400]], "sentences": ["a"]}}' > $c/eval_json/huge-number.json
 { printf '{"v": {"duration": 10, "timestamps": ['; head -c 20000 /dev/zero | tr '\0' '['; printf '0';
   head -c 20000 /dev/zero | tr '\0' ']'; printf '], "sentences": ["a"]}}'; } > $c/eval_json/deep-nesting.json
+
+# Batch manifests: each seed is read as lines, JSONL and CSV.
+printf '# videos\na.mp4\n\nsub/b c.mp4\n/abs/d.mkv\n../up/e.webm\n./a2.mp4\n' > $c/manifest/lines.txt
+printf '{"path": "a.mp4", "id": "v_1"}\n{"path": "b.mp4"}\n# c\n{"path": "x", "id": "../../etc"}\n' > $c/manifest/ids.jsonl
+printf 'id,path,extra\nv1,a.mp4,1\n"v,2","b ""q"".mp4",2\n"multi\nline",c.mp4,3\n' > $c/manifest/quoted.csv
+printf 'path\na.mp4\n./a.mp4\n' > $c/manifest/duplicate.csv
+{ printf '{"path": "a", "id": "'; head -c 600 /dev/zero | tr '\0' 'x'; printf '"}\n'; } > $c/manifest/long-id.jsonl
 
 # Tokenizer: vocab.json NUL merges.txt.
 printf '{"a": 0, "b": 1, "ab": 2, "c</w>": 3, "\\u0120a": 4, "<|endoftext|>": 5, "<|startoftext|>": 6}\0#version: 0.2\na b\n' \
