@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <cstdio>
 #include <optional>
 #include <random>
@@ -105,8 +106,9 @@ void check_run_record(const OutputDir& out, const nlohmann::ordered_json& mine, 
 
 class Runner {
  public:
-  Runner(const BatchParams& params, const OutputDir& out, Context& context, Claims& claims)
-      : params_(params), out_(out), context_(context), claims_(claims) {}
+  // `context` gives the models, loading them on the first call: a share with nothing left to do loads none.
+  Runner(const BatchParams& params, const OutputDir& out, std::function<Context&()> context, Claims& claims)
+      : params_(params), out_(out), context_(std::move(context)), claims_(claims) {}
 
   BatchSummary run(const std::vector<Item>& items) {
     const auto start = Clock::now();
@@ -188,7 +190,7 @@ class Runner {
           throw Error(ErrorCode::kNotFound, "no such video file: " + item.path.string());
         }
         facts.sha256 = util::file_sha256(item.path);
-        captions = context_.caption_file(item.path.string(), params_.caption);
+        captions = context_().caption_file(item.path.string(), params_.caption);
       } catch (const Error& e) {
         if (e.code() == ErrorCode::kCancelled) throw;
         Failure f;
@@ -262,7 +264,7 @@ class Runner {
 
   const BatchParams& params_;
   const OutputDir& out_;
-  Context& context_;
+  std::function<Context&()> context_;
   Claims& claims_;
   BatchSummary summary_;
   double computed_wall_s_ = 0;
@@ -293,10 +295,16 @@ BatchSummary run_batch(const BatchParams& params) {
   const std::vector<Item> items = read_input(params.input);
   const OutputDir out(params.out);
   check_run_record(out, run_record(params, "{}"), /*compare_models=*/false, params.force);
-  Context context(params.context);
-  check_run_record(out, run_record(params, context.model_json()), /*compare_models=*/true, params.force);
+  std::optional<Context> context;
+  const auto models = [&]() -> Context& {
+    if (!context) {
+      context.emplace(params.context);
+      check_run_record(out, run_record(params, context->model_json()), /*compare_models=*/true, params.force);
+    }
+    return *context;
+  };
   Claims claims(out.claims_dir(), params.stale_after_s, params.heartbeat_s);
-  Runner runner(params, out, context, claims);
+  Runner runner(params, out, models, claims);
   return runner.run(items);
 }
 

@@ -37,7 +37,8 @@ struct BatchSummary {
   double elapsed_s = 0;
 };
 
-// Runs the share; returns when every video of it has a result or a final failure. Throws Error for what
+// Runs the share; returns when every video of it has a result or a final failure. The models load once,
+// before the first video that needs them: a share that is all done loads none. Throws Error for what
 // stops the whole run: bad options, input, output folder or models (before any video), a folder started
 // with other options (unless force), an output that cannot be written, and kCancelled when the abort
 // callback fires (the video under way is abandoned, its claim released, nothing half-written).
