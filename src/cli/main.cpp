@@ -32,6 +32,9 @@ bool register_command(int order, Setup setup) {
 int main(int argc, char** argv) {
   CLI::App app{"vidscribe: timestamped captions of the events in any video, with no training data (ZeroTA)."};
   app.require_subcommand(1);
+  // The global options may also follow the subcommand (`vidscribe batch ... --quiet --threads 8`): the
+  // subcommands made after this line pass what they do not know on to the program.
+  app.fallthrough();
   app.set_version_flag("--version", std::string("vidscribe ") + VIDSCRIBE_VERSION);
   app.add_option("--threads", g_options.threads, "CPU threads for the models (0 = all cores; at most 1024)")
       ->default_val(0)

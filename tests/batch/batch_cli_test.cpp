@@ -210,7 +210,7 @@ TEST_F(BatchCli, KilledAtRandomMomentsLosesNothingAndRecomputesNothing) {
                        " 2>/dev/null | grep -q . && break; sleep 0.05; done; ";
     }
     const double delay_s = (kill % 2 == 1 ? delay_ms(rng) / 5 : delay_ms(rng)) / 1000.0;
-    const std::string cmd = "touch " + marker + "; " + vidscribe_command("-q " + batch("")) + " 2>/dev/null & pid=$!; " +
+    const std::string cmd = "touch " + marker + "; " + vidscribe_command(batch("--quiet")) + " 2>/dev/null & pid=$!; " +
                             wait_for_claim + "sleep " + std::to_string(delay_s) + "; kill -9 $pid 2>/dev/null; wait $pid";
     run_command(cmd);
     if (fs::exists(tmp_ / "out/claims")) {
