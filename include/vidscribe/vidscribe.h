@@ -39,6 +39,9 @@ struct ContextParams {
   std::string preset = "paper";  // "paper": CLIP ViT-L/14 + GPT-2 medium (method.md); "fast": ViT-B/32 + GPT-2
   std::string clip;              // a CLIP model folder (Hugging Face layout) or a known name; empty: the preset's
   std::string lm;                // a GPT-2 folder or a known name; empty: the preset's
+  // false: CLIP only, for embedding and search (`vidscribe search` loads no GPT-2); the caption calls then
+  // throw Error(kInvalidArgument).
+  bool language_model = true;
   // The Hugging Face hub cache that holds named models (`vidscribe models pull`). Empty: $VIDSCRIBE_CACHE,
   // else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
   std::string models_cache;
@@ -139,7 +142,7 @@ class Context {
   Embeddings embed_images(const std::vector<std::string>& paths, const Callbacks& callbacks = {});
 
   // {"clip": {"folder": ..., "sha256": ...}, "lm": {...}}: the models by folder and by the SHA-256 of their
-  // weights, as every result's model_json holds it.
+  // weights, as every result's model_json holds it ("lm" absent for a CLIP-only context).
   std::string model_json() const;
 
  private:

@@ -190,7 +190,8 @@ Context::Context(const ContextParams& params) : impl_(std::make_unique<Impl>()) 
     }
     const fs::path cache = params.models_cache;
     const fs::path clip_dir = models::resolve_model(params.clip.empty() ? preset->clip : params.clip, cache);
-    const fs::path lm_dir = models::resolve_model(params.lm.empty() ? preset->gpt2 : params.lm, cache);
+    const fs::path lm_dir =
+        params.language_model ? models::resolve_model(params.lm.empty() ? preset->gpt2 : params.lm, cache) : fs::path();
     util::check_abort();
     impl_->preset = preset->name;
     impl_->threads = params.threads;

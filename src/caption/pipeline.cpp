@@ -85,15 +85,24 @@ Captioner::Captioner(const fs::path& clip_dir, const fs::path& lm_dir, torch::De
   nn::LoadedClip clip = nn::load_clip(clip_dir, device);
   preprocess_ = clip.preprocess;
   clip_ = std::make_unique<ClipImageText>(clip.model, clip.tokenizer);
-  nn::LoadedGpt2 lm = nn::load_gpt2(lm_dir, device);
-  lm_ = std::make_unique<Gpt2Lm>(lm.model, lm.tokenizer);
   clip_sha256_ = util::file_sha256(clip_dir / "model.safetensors");
-  lm_sha256_ = util::file_sha256(lm_dir / "model.safetensors");
+  if (!lm_dir.empty()) {
+    nn::LoadedGpt2 lm = nn::load_gpt2(lm_dir, device);
+    lm_ = std::make_unique<Gpt2Lm>(lm.model, lm.tokenizer);
+    lm_sha256_ = util::file_sha256(lm_dir / "model.safetensors");
+  }
+}
+
+Gpt2Lm& Captioner::lm() {
+  if (lm_ == nullptr) {
+    throw Error(ErrorCode::kInvalidArgument, "this context loaded CLIP only (language_model = false): it cannot caption");
+  }
+  return *lm_;
 }
 
 std::string Captioner::model_json() const {
-  nlohmann::json j = {{"clip", {{"folder", clip_dir_.string()}, {"sha256", clip_sha256_}}},
-                      {"lm", {{"folder", lm_dir_.string()}, {"sha256", lm_sha256_}}}};
+  nlohmann::json j = {{"clip", {{"folder", clip_dir_.string()}, {"sha256", clip_sha256_}}}};
+  if (lm_ != nullptr) j["lm"] = {{"folder", lm_dir_.string()}, {"sha256", lm_sha256_}};
   return j.dump();
 }
 
@@ -125,7 +134,7 @@ MethodOptions effective_method(const CaptionOptions& options) {
 VideoCaptions Captioner::caption(const fs::path& video, const PipelineOptions& options) {
   validate(options.options);
   const VideoOptions& v = options.options.video;
-  check_fits(*lm_, effective_method(options.options));  // before the frames: the model's length limit is known now
+  check_fits(lm(), effective_method(options.options));  // before the frames: the model's length limit is known now
   const double window_s = v.whole ? 0.0 : v.window_s;
   FrameEmbeddings frames = frame_embeddings(video, FrameSource::from(v, options.cache_dir), window_s);
   if (frames.n_frames() == 0 || !(frames.duration_s > 0)) {
@@ -139,7 +148,7 @@ VideoCaptions Captioner::caption_frames(FrameEmbeddings frames, const std::strin
   validate(options.options);
   const VideoOptions& v = options.options.video;
   const MethodOptions method = effective_method(options.options);
-  check_fits(*lm_, method);
+  check_fits(lm(), method);
   const double window_s = v.whole ? 0.0 : v.window_s;
   torch::Tensor all = torch::from_blob(frames.data.data(), {frames.n_frames(), frames.dim}, torch::kFloat32)
                           .clone()
@@ -173,7 +182,7 @@ VideoCaptions Captioner::caption_frames(FrameEmbeddings frames, const std::strin
     }
     part.embeddings = all.index_select(0, torch::tensor(rows, torch::kInt64).to(device_));
     part.duration_s = end - begin;
-    for (Event e : caption_video(part, *clip_, *lm_, method)) {
+    for (Event e : caption_video(part, *clip_, lm(), method)) {
       if (v.whole) {  // the clip itself, not the soft mask's rounded edges
         e.start_s = 0;
         e.end_s = part.duration_s;

@@ -51,7 +51,8 @@ std::filesystem::path default_frame_cache_dir();
 // A loaded CLIP + GPT-2 pair, reused across videos.
 class Captioner {
  public:
-  // Loads both model folders onto `device`. Throws what nn::load_clip / nn::load_gpt2 throw.
+  // Loads both model folders onto `device`; an empty lm_dir loads CLIP only (caption calls then throw
+  // kInvalidArgument). Throws what nn::load_clip / nn::load_gpt2 throw.
   Captioner(const std::filesystem::path& clip_dir, const std::filesystem::path& lm_dir, torch::Device device);
 
   // Captions one video. Errors of the media stage (missing file, not a video, ...) propagate unchanged.
@@ -71,6 +72,8 @@ class Captioner {
   std::string model_json() const;
 
   ClipImageText& clip() { return *clip_; }
+  const std::filesystem::path& clip_dir() const { return clip_dir_; }
+  const std::string& clip_sha256() const { return clip_sha256_; }
   const nn::ClipPreprocessConfig& preprocess() const { return preprocess_; }
 
  private:
@@ -80,6 +83,8 @@ class Captioner {
   std::unique_ptr<ClipImageText> clip_;
   std::unique_ptr<Gpt2Lm> lm_;
   torch::Device device_;
+
+  Gpt2Lm& lm();  // throws kInvalidArgument for a CLIP-only captioner
 };
 
 // Number of windows for a video: ceil(duration / window_s), at least 1 (window_s <= 0: one window).

@@ -250,6 +250,28 @@ TEST_F(ApiTest, TextAndImageEmbeddingsAreUnitRowsOfOneSpace) {
   EXPECT_THROW(context.embed_images({(tmp_ / "missing.png").string()}), Error);
 }
 
+TEST_F(ApiTest, AClipOnlyContextEmbedsLikeAFullOneAndRefusesToCaption) {
+  ContextParams p = context_params();
+  p.language_model = false;
+  p.lm = (tmp_ / "no-such-folder").string();  // not even looked at
+  Context clip_only(p);
+  Context full(context_params());
+  const Embeddings a = clip_only.embed_texts({"a red square"});
+  const Embeddings b = full.embed_texts({"a red square"});
+  ASSERT_EQ(a.data.size(), b.data.size());
+  for (size_t i = 0; i < a.data.size(); ++i) EXPECT_EQ(a.data[i], b.data[i]);
+  EXPECT_EQ(clip_only.embed_frames(video_.string(), caption_params()).frames.data,
+            full.embed_frames(video_.string(), caption_params()).frames.data);
+  EXPECT_EQ(clip_only.model_json().find("\"lm\""), std::string::npos) << clip_only.model_json();
+  try {
+    clip_only.caption_file(video_.string(), caption_params());
+    ADD_FAILURE() << "a CLIP-only context captioned";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("CLIP only"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ApiOptions, EveryOptionOfTheTableIsSettableByNameAndItsDefaultReadsBack) {
   const std::vector<OptionInfo> all = caption_options();
   ASSERT_GT(all.size(), 40u);
