@@ -21,6 +21,8 @@ packages=(
   libicu-dev
   # the batch tests start a real single-node Slurm (controller, node daemon, munge authentication)
   slurmctld slurmd slurm-client munge
+  # the library's vector index (exact and approximate inner-product search)
+  libfaiss-dev
 )
 
 missing=()
