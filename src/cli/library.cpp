@@ -239,9 +239,9 @@ Runner setup_library(CLI::App& app) {
   check->add_flag("--json", o->json, "As JSON");
   add_library_location(*check, o->where);
 
-  CLI::App* index = sub->add_subcommand("index", "Choose and build the vector index of a CLIP model's frames (flat: exact; ivf, hnsw: approximate, for big libraries)");
-  index->add_option("--kind", o->index.kind, "flat (exact inner product), ivf (IndexIVFFlat) or hnsw (IndexHNSWFlat)")
-      ->capture_default_str()->check(CLI::IsMember({"flat", "ivf", "hnsw"}));
+  CLI::App* index = sub->add_subcommand("index", "Choose and build the vector index of a CLIP model's frames (exact, flat: exact; ivf, hnsw: approximate, for big libraries)");
+  index->add_option("--kind", o->index.kind, "exact (float16 scan, the default), flat (FAISS IndexFlatIP), ivf (IndexIVFFlat) or hnsw (IndexHNSWFlat)")
+      ->capture_default_str()->check(CLI::IsMember({"exact", "flat", "ivf", "hnsw"}));
   index->add_option("--nlist", o->index.nlist, "ivf: clusters (0: 4 sqrt(frames) as a power of two)")->capture_default_str()->check(CLI::Range(0, 1 << 20));
   index->add_option("--nprobe", o->index.nprobe, "ivf: clusters searched per query")->capture_default_str()->check(CLI::Range(1, 1 << 20));
   index->add_option("--hnsw-m", o->index.hnsw_m, "hnsw: links per node")->capture_default_str()->check(CLI::Range(4, 128));

@@ -321,12 +321,7 @@ std::optional<FrameSet> read_frame_set(Db& db, Stmt& s, const fs::path& path) {
   f.times_s.resize(static_cast<size_t>(n));
   std::memcpy(f.times_s.data(), times.data(), times.size());
   f.vectors.resize(static_cast<size_t>(n * f.dim));
-  const auto* h = reinterpret_cast<const unsigned char*>(vectors.data());
-  for (size_t i = 0; i < f.vectors.size(); ++i) {
-    uint16_t v;
-    std::memcpy(&v, h + 2 * i, 2);
-    f.vectors[i] = half_to_float(v);
-  }
+  std::memcpy(f.vectors.data(), vectors.data(), vectors.size());
   return f;
 }
 constexpr const char* kFrameSetColumns =

@@ -58,7 +58,7 @@ struct FrameSet {
   std::string sampling;         // JSON: fps, max_frames, window_s
   std::vector<double> times_s;  // [n]
   int64_t dim = 0;
-  std::vector<float> vectors;   // [n, dim], decoded from float16
+  std::vector<uint16_t> vectors;  // [n, dim] float16, as stored
   int64_t n_frames() const { return static_cast<int64_t>(times_s.size()); }
 };
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "library/kernels.h"
 #include "text/unicode.h"
 #include "vidscribe/error.h"
 
@@ -102,13 +103,9 @@ Curve curve_of(const FrameSet& set, const std::vector<float>& query, double dura
   Curve c;
   c.times = set.times_s;
   c.duration_s = duration_s;
-  c.scores.resize(c.times.size());
-  for (int64_t i = 0; i < set.n_frames(); ++i) {
-    const float* row = set.vectors.data() + i * set.dim;
-    double dot = 0;
-    for (int64_t j = 0; j < set.dim; ++j) dot += static_cast<double>(row[j]) * query[static_cast<size_t>(j)];
-    c.scores[static_cast<size_t>(i)] = dot;
-  }
+  std::vector<float> scores(c.times.size());
+  inner_products_f16(set.vectors.data(), set.n_frames(), set.dim, query.data(), scores.data());
+  c.scores.assign(scores.begin(), scores.end());
   std::vector<double> gaps;
   for (size_t i = 1; i < c.times.size(); ++i) gaps.push_back(c.times[i] - c.times[i - 1]);
   if (!gaps.empty()) {
@@ -121,7 +118,8 @@ Curve curve_of(const FrameSet& set, const std::vector<float>& query, double dura
 }
 
 // Runs of adjacent frames whose smoothed score (the mean of each frame and its two neighbours) reaches
-// `level` of the way from the video's lowest smoothed score to its highest, each padded by half a frame spacing.
+// `level` of the way from the video's lowest smoothed score to its highest, trimmed to edge frames that reach
+// it themselves, each padded by half a frame spacing.
 std::vector<Span> frame_moments(const Curve& c, double level_fraction) {
   std::vector<Span> out;
   const size_t n = c.scores.size();
@@ -142,20 +140,26 @@ std::vector<Span> frame_moments(const Curve& c, double level_fraction) {
       ++i;
       continue;
     }
+    size_t j = i;
+    while (j < n && smooth[j] >= level) ++j;
+    const size_t next = j;
+    // Smoothing bridges a dip inside a run; at its edges only frames that reach the level themselves count.
+    size_t first = i, last = j - 1;
+    while (first < last && c.scores[first] < level) ++first;
+    while (last > first && c.scores[last] < level) --last;
     Span s;
     s.from_frames = true;
-    size_t j = i;
-    for (; j < n && smooth[j] >= level; ++j) {
-      if (c.scores[j] > s.frame_score) {
-        s.frame_score = c.scores[j];
-        s.best_frame_s = c.times[j];
+    for (size_t k = first; k <= last; ++k) {
+      if (c.scores[k] > s.frame_score) {
+        s.frame_score = c.scores[k];
+        s.best_frame_s = c.times[k];
       }
     }
-    s.start_s = std::max(0.0, c.times[i] - pad);
-    s.end_s = c.times[j - 1] + pad;
+    s.start_s = std::max(0.0, c.times[first] - pad);
+    s.end_s = c.times[last] + pad;
     if (c.duration_s > 0) s.end_s = std::min(c.duration_s, s.end_s);
     out.push_back(s);
-    i = j;
+    i = next;
   }
   return out;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "library/half.h"
+#include "library/kernels.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "vidscribe/error.h"
@@ -71,8 +72,8 @@ std::string to_json(const IndexParams& p) {
 }
 
 void check_index_params(const IndexParams& p) {
-  if (p.kind != "flat" && p.kind != "ivf" && p.kind != "hnsw") {
-    throw Error(ErrorCode::kInvalidArgument, "index kind " + p.kind + ": expected flat, ivf or hnsw");
+  if (p.kind != "exact" && p.kind != "flat" && p.kind != "ivf" && p.kind != "hnsw") {
+    throw Error(ErrorCode::kInvalidArgument, "index kind " + p.kind + ": expected exact, flat, ivf or hnsw");
   }
   const auto in = [](int v, int lo, int hi, const char* name) {
     if (v < lo || v > hi) {
@@ -91,7 +92,7 @@ IndexParams index_params_from_json(const std::string& text) {
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   IndexParams p;
   if (!j.is_object()) return p;
-  p.kind = j.value("kind", "flat");
+  p.kind = j.value("kind", "exact");
   p.nlist = j.value("nlist", 0);
   p.nprobe = j.value("nprobe", 32);
   p.hnsw_m = j.value("m", 32);
@@ -117,7 +118,7 @@ void store_index_params(Library& lib, int64_t model_id, const IndexParams& p) {
 fs::path index_dir(const fs::path& library_path) { return fs::path(library_path.string() + ".index"); }
 
 fs::path index_path(const fs::path& library_path, int64_t model_id) {
-  return index_dir(library_path) / ("model-" + std::to_string(model_id) + ".faiss");
+  return index_dir(library_path) / ("model-" + std::to_string(model_id) + ".index");
 }
 
 namespace {
@@ -165,9 +166,42 @@ VectorIndex::VectorIndex(VectorIndex&&) noexcept = default;
 VectorIndex& VectorIndex::operator=(VectorIndex&&) noexcept = default;
 VectorIndex::~VectorIndex() = default;
 
+namespace {
+// The exact index's file: "VSXI" + u32 version 1 + i64 n + i64 dim, then n int64 ids, then n * dim halves.
+constexpr char kExactMagic[4] = {'V', 'S', 'X', 'I'};
+constexpr size_t kExactHeader = 24;
+}  // namespace
+
+VectorIndex VectorIndex::build_f16(std::vector<int64_t> ids, std::vector<uint16_t> rows, int64_t dim,
+                                   const IndexParams& params, int threads) {
+  check_index_params(params);
+  if (params.kind != "exact") {
+    std::vector<float> f(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) f[i] = half_to_float(rows[i]);
+    rows = {};
+    return build(ids, f.data(), dim, params, threads);
+  }
+  VectorIndex out;
+  out.params_ = params;
+  out.dim_ = dim;
+  out.threads_ = threads;
+  out.rebuilt_ = true;
+  out.own_ids_ = std::move(ids);
+  out.own_rows_ = std::move(rows);
+  out.ids_ = out.own_ids_.data();
+  out.rows_ = out.own_rows_.data();
+  out.n_ = static_cast<int64_t>(out.own_ids_.size());
+  return out;
+}
+
 VectorIndex VectorIndex::build(const std::vector<int64_t>& ids, const float* vectors, int64_t dim,
                                const IndexParams& params, int threads) {
   check_index_params(params);
+  if (params.kind == "exact") {
+    std::vector<uint16_t> rows(ids.size() * static_cast<size_t>(dim));
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = float_to_half(vectors[i]);
+    return build_f16(ids, std::move(rows), dim, params, threads);
+  }
   ScopedOmp omp(threads);
   const auto n = static_cast<int64_t>(ids.size());
   VectorIndex out;
@@ -238,14 +272,34 @@ VectorIndex VectorIndex::open(Library& lib, const Model& model, const IndexParam
   if (index_is_current(lib, model, params, &why)) {
     try {
       VectorIndex out;
-      out.index_.reset(faiss::read_index(path.c_str()));
-      if (id_map(out.index_.get()) == nullptr || out.index_->d != model.dim ||
-          out.index_->ntotal != lib.frame_count(model.id)) {
-        throw std::runtime_error("not the index its record describes");
-      }
       out.params_ = params;
       out.dim_ = model.dim;
       out.threads_ = threads;
+      const int64_t frames = lib.frame_count(model.id);
+      if (params.kind == "exact") {
+        out.mapped_ = std::make_shared<util::MappedFile>(path);
+        const uint8_t* p = out.mapped_->data();
+        int64_t n = 0, dim = 0;
+        uint32_t version = 0;
+        if (out.mapped_->size() >= kExactHeader) {
+          std::memcpy(&version, p + 4, 4);
+          std::memcpy(&n, p + 8, 8);
+          std::memcpy(&dim, p + 16, 8);
+        }
+        if (out.mapped_->size() < kExactHeader || std::memcmp(p, kExactMagic, 4) != 0 || version != 1 || n != frames ||
+            dim != model.dim ||
+            out.mapped_->size() != kExactHeader + static_cast<size_t>(n) * 8 + static_cast<size_t>(n * dim) * 2) {
+          throw std::runtime_error("not the index its record describes");
+        }
+        out.n_ = n;
+        out.ids_ = reinterpret_cast<const int64_t*>(p + kExactHeader);  // 8-aligned: the map is page-aligned
+        out.rows_ = reinterpret_cast<const uint16_t*>(p + kExactHeader + static_cast<size_t>(n) * 8);
+        return out;
+      }
+      out.index_.reset(faiss::read_index(path.c_str()));
+      if (id_map(out.index_.get()) == nullptr || out.index_->d != model.dim || out.index_->ntotal != frames) {
+        throw std::runtime_error("not the index its record describes");
+      }
       apply(out.index_.get(), params);
       return out;
     } catch (const std::exception& e) {
@@ -254,7 +308,7 @@ VectorIndex VectorIndex::open(Library& lib, const Model& model, const IndexParam
   }
   util::debug("rebuilding the vector index of model " + std::to_string(model.id) + ": " + why);
   std::vector<int64_t> ids;
-  std::vector<float> vectors;
+  std::vector<uint16_t> rows;
   {
     Stmt s(lib.db(), "SELECT id, n_frames, dim, vectors FROM frame_sets WHERE model_id = ? ORDER BY id");
     s.bind(1, model.id);
@@ -265,17 +319,13 @@ VectorIndex VectorIndex::open(Library& lib, const Model& model, const IndexParam
         throw Error(ErrorCode::kIo, "the library " + lib.path().string() + " is damaged: frame set " +
                                         std::to_string(set) + " has sizes that do not match (vidscribe library check)");
       }
-      const size_t base = vectors.size();
-      vectors.resize(base + static_cast<size_t>(n * dim));
-      for (int64_t i = 0; i < n * dim; ++i) {
-        uint16_t h;
-        std::memcpy(&h, blob.data() + 2 * i, 2);
-        vectors[base + static_cast<size_t>(i)] = half_to_float(h);
-      }
+      const size_t base = rows.size();
+      rows.resize(base + static_cast<size_t>(n * dim));
+      std::memcpy(rows.data() + base, blob.data(), blob.size());
       for (int64_t r = 0; r < n; ++r) ids.push_back(frame_id(set, r));
     }
   }
-  VectorIndex out = build(ids, vectors.data(), model.dim, params, threads);
+  VectorIndex out = build_f16(std::move(ids), std::move(rows), model.dim, params, threads);
   const nlohmann::json record = expected_record(lib, model, params);
   try {
     std::error_code ec;
@@ -290,6 +340,21 @@ VectorIndex VectorIndex::open(Library& lib, const Model& model, const IndexParam
 void VectorIndex::save(const fs::path& path, const std::string& record_json) const {
   // The index, then its record: a record never describes an index that is not there (a record left from an
   // earlier index fails the frame count or generation check, or read_index's).
+  if (params_.kind == "exact") {
+    util::AtomicFile f(path);
+    char header[kExactHeader] = {};
+    std::memcpy(header, kExactMagic, 4);
+    const uint32_t version = 1;
+    std::memcpy(header + 4, &version, 4);
+    std::memcpy(header + 8, &n_, 8);
+    std::memcpy(header + 16, &dim_, 8);
+    f.write(std::string_view(header, kExactHeader));
+    f.write(std::string_view(reinterpret_cast<const char*>(ids_), static_cast<size_t>(n_) * 8));
+    f.write(std::string_view(reinterpret_cast<const char*>(rows_), static_cast<size_t>(n_ * dim_) * 2));
+    f.commit();
+    util::write_file_atomic(record_path(path), record_json);
+    return;
+  }
   const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
   try {
     faiss::write_index(index_.get(), tmp.c_str());
@@ -312,6 +377,11 @@ std::vector<std::pair<int64_t, float>> VectorIndex::search(const float* query, i
   const int64_t n = size();
   k = std::min(k, n);
   if (k <= 0) return out;
+  if (params_.kind == "exact") {
+    out = top_k_f16(rows_, n_, dim_, query, k, std::max(1, threads_));
+    for (auto& hit : out) hit.first = ids_[hit.first];
+    return out;
+  }
   ScopedOmp omp(threads_);
   std::vector<float> scores(static_cast<size_t>(k));
   std::vector<faiss::Index::idx_t> labels(static_cast<size_t>(k));
@@ -326,6 +396,6 @@ std::vector<std::pair<int64_t, float>> VectorIndex::search(const float* query, i
   return out;
 }
 
-int64_t VectorIndex::size() const { return index_ ? index_->ntotal : 0; }
+int64_t VectorIndex::size() const { return index_ ? index_->ntotal : n_; }
 
 }  // namespace vidscribe::library

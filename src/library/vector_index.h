@@ -1,10 +1,12 @@
 // The vector index of one CLIP model's frames: FAISS, kept in a file beside the database
-// (<library>.index/model-<id>.faiss + .json) and never trusted: it is used only when its record names this
+// (<library>.index/model-<id>.index + .index.json) and never trusted: it is used only when its record names this
 // library, this model's generation and frame count and the kind asked for; otherwise it is rebuilt from the
 // database (the source of truth) and saved again, atomically.
 //
 // Kinds (`vidscribe library index --kind`):
-//   flat  exact inner product (IndexFlatIP in an IndexIDMap); the default
+//   exact exact inner product over the stored float16 vectors, scanned with AVX2/F16C on all threads; the
+//         file is the matrix itself, memory-mapped; the default
+//   flat  exact inner product through FAISS (IndexFlatIP in an IndexIDMap; float32)
 //   ivf   IndexIVFFlat: nlist clusters (default 4 sqrt(N) rounded to a power of two, in [16, 65536]), nprobe
 //         of them searched (default 32); trained on up to 256 vectors per cluster
 //   hnsw  IndexHNSWFlat: M links per node (default 32), efConstruction 64, efSearch (default 256)
@@ -13,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,10 +26,14 @@ namespace faiss {
 struct Index;
 }
 
+namespace vidscribe::util {
+class MappedFile;
+}
+
 namespace vidscribe::library {
 
 struct IndexParams {
-  std::string kind = "flat";  // flat, ivf or hnsw
+  std::string kind = "exact";  // exact, flat, ivf or hnsw
   int nlist = 0;              // ivf; 0: 4 sqrt(N) as a power of two
   int nprobe = 32;            // ivf
   int hnsw_m = 32;            // hnsw
@@ -38,7 +45,7 @@ std::string to_json(const IndexParams& p);
 IndexParams index_params_from_json(const std::string& json);
 void check_index_params(const IndexParams& p);
 
-// The index kind a model uses in this library (set by `library index`; flat when never set).
+// The index kind a model uses in this library (set by `library index`; exact when never set).
 IndexParams stored_index_params(Library& lib, int64_t model_id);
 void store_index_params(Library& lib, int64_t model_id, const IndexParams& p);
 
@@ -56,6 +63,9 @@ class VectorIndex {
   // Builds from vectors given here (for benchmarks): ids[i] names row i of `vectors` ([n, dim]).
   static VectorIndex build(const std::vector<int64_t>& ids, const float* vectors, int64_t dim,
                            const IndexParams& params, int threads);
+  // The same from float16 rows (what the database stores).
+  static VectorIndex build_f16(std::vector<int64_t> ids, std::vector<uint16_t> rows, int64_t dim,
+                               const IndexParams& params, int threads);
 
   VectorIndex(VectorIndex&&) noexcept;
   VectorIndex& operator=(VectorIndex&&) noexcept;
@@ -70,7 +80,14 @@ class VectorIndex {
 
  private:
   VectorIndex() = default;
-  std::unique_ptr<faiss::Index> index_;
+  std::unique_ptr<faiss::Index> index_;  // flat, ivf, hnsw
+  // exact: ids and float16 rows, owned or in a mapped file
+  std::vector<int64_t> own_ids_;
+  std::vector<uint16_t> own_rows_;
+  std::shared_ptr<util::MappedFile> mapped_;
+  const int64_t* ids_ = nullptr;
+  const uint16_t* rows_ = nullptr;
+  int64_t n_ = 0;
   IndexParams params_;
   int64_t dim_ = 0;
   int threads_ = 1;

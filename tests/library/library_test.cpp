@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "library/half.h"
+#include "library/kernels.h"
 #include "library/library.h"
 #include "library/ops.h"
 #include "library/search.h"
@@ -294,7 +295,7 @@ TEST_F(PlantedSearch, OnlyTheLatestCaptionRunIsSearched) {
 
 TEST_F(PlantedSearch, AStaleOrDamagedIndexIsRebuiltNeverTrusted) {
   std::string why;
-  const library::IndexParams flat;
+  const library::IndexParams flat;  // the default kind: exact
   EXPECT_TRUE(library::index_is_current(lib_, *lib_.model(m_), flat, &why)) << why;
   add_video(lib_, "/v4.mp4", {1, 1}, m_);
   EXPECT_FALSE(library::index_is_current(lib_, *lib_.model(m_), flat, &why));
@@ -309,10 +310,45 @@ TEST_F(PlantedSearch, AStaleOrDamagedIndexIsRebuiltNeverTrusted) {
   library::VectorIndex fixed = library::VectorIndex::open(lib_, *lib_.model(m_), flat, 1);
   EXPECT_TRUE(fixed.rebuilt());
   EXPECT_EQ(fixed.size(), 34);
+  // A file of the right kind cut short is not used either.
+  {
+    const std::string whole = slurp(library::index_path(lib_.path(), m_));
+    util::write_file_atomic(library::index_path(lib_.path(), m_), whole.substr(0, whole.size() - 2));
+    EXPECT_TRUE(library::VectorIndex::open(lib_, *lib_.model(m_), flat, 1).rebuilt());
+  }
   // An index of another kind than asked is not used.
   library::IndexParams hnsw;
   hnsw.kind = "hnsw";
   EXPECT_FALSE(library::index_is_current(lib_, *lib_.model(m_), hnsw, &why));
+}
+
+TEST(Kernels, InnerProductsAndTopKAgreeWithAPlainComputation) {
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (const int64_t dim : {1, 5, 16, 17, 512}) {
+    const int64_t n = 3000;
+    std::vector<uint16_t> rows(static_cast<size_t>(n * dim));
+    for (auto& h : rows) h = library::float_to_half(u(rng));
+    for (int64_t i = 0; i < dim; ++i) rows[static_cast<size_t>(5 * dim + i)] = rows[static_cast<size_t>(7 * dim + i)];  // a tie
+    std::vector<float> q(static_cast<size_t>(dim));
+    for (auto& x : q) x = u(rng);
+    std::vector<float> got(static_cast<size_t>(n));
+    library::inner_products_f16(rows.data(), n, dim, q.data(), got.data());
+    std::vector<std::pair<double, int64_t>> want;
+    for (int64_t i = 0; i < n; ++i) {
+      double d = 0;
+      for (int64_t j = 0; j < dim; ++j) d += static_cast<double>(library::half_to_float(rows[static_cast<size_t>(i * dim + j)])) * q[static_cast<size_t>(j)];
+      EXPECT_NEAR(got[static_cast<size_t>(i)], d, 1e-4 * std::sqrt(static_cast<double>(dim))) << dim << " " << i;
+      want.emplace_back(-static_cast<double>(got[static_cast<size_t>(i)]), i);
+    }
+    std::sort(want.begin(), want.end());
+    for (const int threads : {1, 2}) {
+      const auto top = library::top_k_f16(rows.data(), n, dim, q.data(), 50, threads);
+      ASSERT_EQ(top.size(), 50u);
+      for (size_t i = 0; i < top.size(); ++i) EXPECT_EQ(top[i].first, want[i].second) << dim << " " << i;
+    }
+    EXPECT_EQ(library::top_k_f16(rows.data(), n, dim, q.data(), 5000, 2).size(), static_cast<size_t>(n));
+  }
 }
 
 TEST(VectorIndexKinds, ApproximateIndexesFindWhatExactFinds) {
@@ -334,7 +370,7 @@ TEST(VectorIndexKinds, ApproximateIndexesFindWhatExactFinds) {
     for (int64_t j = 0; j < d; ++j) data[static_cast<size_t>(i * d + j)] /= std::sqrt(norm);
   }
   const library::VectorIndex exact = library::VectorIndex::build(ids, data.data(), d, {}, 1);
-  for (const std::string kind : {"ivf", "hnsw"}) {
+  for (const std::string kind : {"flat", "ivf", "hnsw"}) {
     library::IndexParams p;
     p.kind = kind;
     p.nprobe = 16;
@@ -348,7 +384,7 @@ TEST(VectorIndexKinds, ApproximateIndexesFindWhatExactFinds) {
       for (const auto& [id, s] : approx.search(query, 10)) found += static_cast<int>(truth.count(id));
       total += 10;
     }
-    EXPECT_GE(static_cast<double>(found) / total, 0.8) << kind;
+    EXPECT_GE(static_cast<double>(found) / total, kind == "flat" ? 0.99 : 0.8) << kind;
   }
   library::IndexParams bad;
   bad.kind = "lsh";
