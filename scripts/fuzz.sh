@@ -15,7 +15,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -DVIDSCRIBE_BUILD_TESTS=OFF -DVIDSCRIBE_BUILD_BENCH=OFF
 fi
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(eval_json tokenizer safetensors model_config frame_cache media image manifest)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(eval_json tokenizer safetensors model_config frame_cache media image manifest search_query)
 cmake --build "$build" -j "$(nproc)" --target "${harnesses[@]/#/fuzz_}"
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 status=0

@@ -196,6 +196,13 @@ std::vector<TextHit> text_hits(Library& lib, const std::string& query, int64_t v
 std::vector<Moment> search(Library& lib, const Model* model, const VectorIndex* index, const std::vector<float>& query,
                            const std::string& text, const SearchOptions& o) {
   check_search_options(o);
+  for (const float x : query) {
+    if (!std::isfinite(x)) throw Error(ErrorCode::kInvalidArgument, "the query vector is not finite");
+  }
+  if (model != nullptr && !query.empty() && static_cast<int64_t>(query.size()) != model->dim) {
+    throw Error(ErrorCode::kInvalidArgument, "the query vector has " + std::to_string(query.size()) +
+                                                 " dimensions; the model's frames have " + std::to_string(model->dim));
+  }
   const bool use_frames = o.mode != "captions" && model != nullptr && !query.empty();
   const bool use_text = o.mode != "frames";
   if (o.mode == "frames" && (model == nullptr || query.empty())) {
