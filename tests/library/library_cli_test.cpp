@@ -291,6 +291,45 @@ TEST_F(LibraryCli, BadInputGetsOneClearMessage) {
   EXPECT_NE(r.out.find("moved: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("now at "), std::string::npos) << r.out;
   EXPECT_EQ(count("SELECT count(*) FROM videos WHERE path LIKE '%clip1-moved.mp4'"), 1);
+  // Touched (same content, new time): facts updated. Changed (other content): old frames and captions dropped.
+  ASSERT_EQ(run_command("touch -d '2030-01-01' " + shell_quote((tmp_ / "v/clip2.mp4").string())).exit_code, 0);
+  ASSERT_EQ(run_command("ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=64x48:rate=5 -t 3 -pix_fmt yuv420p " +
+                        shell_quote((tmp_ / "v/sub/clip3.mp4").string())).exit_code, 0);
+  r = run_vidscribe("library check --json" + lib());
+  const nlohmann::json report = parse(r);
+  std::string files = report["files"].dump();
+  EXPECT_NE(files.find("touched (same content)"), std::string::npos) << files;
+  EXPECT_NE(files.find("changed: "), std::string::npos) << files;
+  r = run_vidscribe("library check --fix" + lib());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM frame_sets f JOIN videos v ON v.id = f.video_id WHERE v.path LIKE '%clip3.mp4'"), 0);
+  files = parse(run_vidscribe("library check --json" + lib()))["files"].dump();
+  EXPECT_EQ(files.find("touched"), std::string::npos) << files;
+  EXPECT_EQ(files.find("changed"), std::string::npos) << files;
+  // The next add redoes the changed file only.
+  r = run_vidscribe(add());
+  EXPECT_NE(r.err.find("1 added"), std::string::npos) << r.err;
+}
+
+// Frames of two CLIP models in one library: a search must be told which, and then uses that one.
+TEST_F(LibraryCli, SeveralClipModelsNeedAChoice) {
+  const fs::path world = shared_dir() / "world/models/world-clip";
+  if (!fs::exists(world)) GTEST_SKIP() << "no world at " << world;
+  const std::string v = shell_quote((tmp_ / "v/clip0.mp4").string());
+  ASSERT_EQ(run_vidscribe("library add " + v + lib() + models(false)).exit_code, 0);
+  RunResult r = run_vidscribe("library add " + v + lib() + " --clip " + shell_quote(world.string()) + " --no-cache");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM frame_sets"), 2);
+  r = run_vidscribe("search ball" + lib());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("several CLIP models"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--clip chooses"), std::string::npos) << r.err;
+  r = run_vidscribe("search ball --json --mode frames --clip " + shell_quote(world.string()) + lib());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string sha = parse(r)["clip"].get<std::string>();
+  EXPECT_EQ(count("SELECT count(*) FROM models WHERE sha256 = '" + sha + "' AND folder LIKE '%world-clip'"), 1);
+  r = run_vidscribe("search ball --clip " + shell_quote((golden_dir() / "tiny-gpt2").string()) + lib());
+  EXPECT_EQ(r.exit_code, 3) << r.err;  // a model the library has no frames of
 }
 
 // The world's CLIP knows its scenes: a video cut together here from three scenes, and another of one scene;
