@@ -9,6 +9,7 @@
 #include <ctime>
 #include <random>
 
+#include "batch/store.h"
 #include "library/half.h"
 #include "vidscribe/error.h"
 #include "vidscribe/version.h"
@@ -17,15 +18,6 @@ namespace vidscribe::library {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string random_hex(int digits) {
   std::random_device rd;
@@ -166,7 +158,7 @@ void Library::migrate() {
       Stmt meta(db_, "INSERT INTO meta(key, value) VALUES (?, ?)");
       meta.bind(1, "application").bind(2, "vidscribe").run();
       meta.bind(1, "library_id").bind(2, random_hex(32)).run();
-      meta.bind(1, "created").bind(2, utc_now()).run();
+      meta.bind(1, "created").bind(2, batch::utc_now()).run();
       db_.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     }
     t.commit();
@@ -225,7 +217,7 @@ int64_t Library::put_video(const Video& v) {
     Stmt s(db_,
            "INSERT INTO videos(path, content_hash, size, mtime_ns, duration_s, probe, added) VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, v.path).bind(2, v.content_hash).bind(3, v.size).bind(4, v.mtime_ns).bind(5, v.duration_s);
-    s.bind(6, v.probe.empty() ? "{}" : v.probe).bind(7, v.added.empty() ? utc_now() : v.added).run();
+    s.bind(6, v.probe.empty() ? "{}" : v.probe).bind(7, v.added.empty() ? batch::utc_now() : v.added).run();
     return db_.last_insert_id();
   }
   if (old->content_hash != v.content_hash) {  // a different video now: what was derived from the old one goes
@@ -296,7 +288,7 @@ int64_t Library::put_frame_set(int64_t video_id, int64_t model_id, const std::st
   s.bind(1, video_id).bind(2, model_id).bind(3, sampling).bind(4, n).bind(5, dim);
   s.bind_blob(6, times_s.data(), times_s.size() * sizeof(double));
   s.bind_blob(7, half.data(), half.size() * sizeof(uint16_t));
-  s.bind(8, utc_now()).run();
+  s.bind(8, batch::utc_now()).run();
   return db_.last_insert_id();
 }
 
@@ -355,7 +347,7 @@ bool Library::has_caption_run(int64_t video_id, const std::string& key, const st
 int64_t Library::add_caption_run(int64_t video_id, const VideoCaptions& c, const std::string& source) {
   Stmt run(db_, "INSERT INTO caption_runs(video_id, models, models_key, options, created, source) VALUES (?, ?, ?, ?, ?, ?)");
   run.bind(1, video_id).bind(2, c.model_json).bind(3, models_key(c.model_json)).bind(4, c.options_json);
-  run.bind(5, utc_now()).bind(6, source).run();
+  run.bind(5, batch::utc_now()).bind(6, source).run();
   const int64_t run_id = db_.last_insert_id();
   Stmt ev(db_, "INSERT INTO events(run_id, video_id, start_s, end_s, caption, score) VALUES (?, ?, ?, ?, ?, ?)");
   for (const Event& e : c.events) {
