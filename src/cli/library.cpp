@@ -14,6 +14,7 @@
 #include "cli/library_options.h"
 #include "cli/terminal.h"
 #include "library/ops.h"
+#include "library/search.h"
 #include "library/vector_index.h"
 #include "util/log.h"
 
@@ -71,52 +72,10 @@ void run_add(const LibraryCliOptions& o) {
   print_summary("library add", library::add_videos(lib, p));
 }
 
-nlohmann::ordered_json video_json(library::Library& lib, const library::Video& v, bool with_events) {
-  nlohmann::ordered_json j;
-  j["id"] = v.id;
-  j["path"] = v.path;
-  std::error_code ec;
-  j["missing"] = !fs::is_regular_file(v.path, ec);
-  j["duration"] = v.duration_s;
-  j["size"] = v.size;
-  j["content_hash"] = v.content_hash;
-  j["added"] = v.added;
-  nlohmann::ordered_json sets = nlohmann::ordered_json::array();
-  int64_t frames = 0;
-  library::Stmt s(lib.db(), "SELECT f.id, m.sha256, f.n_frames, f.dim, f.sampling FROM frame_sets f JOIN models m ON m.id = f.model_id WHERE f.video_id = ? ORDER BY f.id");
-  s.bind(1, v.id);
-  while (s.step()) {
-    frames += s.integer(2);
-    sets.push_back({{"id", s.integer(0)}, {"clip", s.text(1)}, {"frames", s.integer(2)}, {"dim", s.integer(3)},
-                    {"sampling", nlohmann::json::parse(s.text(4), nullptr, false)}});
-  }
-  j["frames"] = frames;
-  const std::optional<library::CaptionRun> run = lib.latest_run(v.id);
-  j["events"] = run ? run->events.size() : 0;
-  if (!with_events) return j;
-  j["probe"] = nlohmann::json::parse(v.probe, nullptr, false);
-  j["frame_sets"] = sets;
-  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
-  for (const library::CaptionRun& r : lib.runs(v.id)) {
-    runs.push_back({{"id", r.id}, {"created", r.created}, {"source", r.source},
-                    {"models", nlohmann::json::parse(r.models, nullptr, false)},
-                    {"options", nlohmann::json::parse(r.options, nullptr, false)}});
-  }
-  j["caption_runs"] = runs;
-  nlohmann::ordered_json events = nlohmann::ordered_json::array();
-  if (run) {
-    for (const library::EventRow& e : run->events) {
-      events.push_back({{"start", e.start_s}, {"end", e.end_s}, {"caption", e.caption}, {"score", e.score}});
-    }
-  }
-  j["latest_events"] = events;
-  return j;
-}
-
 void run_list(const LibraryCliOptions& o) {
   library::Library lib = open_library(o.where, false);
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
-  for (const library::Video& v : lib.videos()) all.push_back(video_json(lib, v, false));
+  for (const library::Video& v : lib.videos()) all.push_back(library::video_json(lib, v, false));
   if (o.json) {
     std::cout << all.dump(2) << std::endl;
     return;
@@ -139,7 +98,7 @@ library::Video video_or_fail(library::Library& lib, int64_t id) {
 
 void run_info(const LibraryCliOptions& o) {
   library::Library lib = open_library(o.where, false);
-  const nlohmann::ordered_json j = video_json(lib, video_or_fail(lib, o.id), true);
+  const nlohmann::ordered_json j = library::video_json(lib, video_or_fail(lib, o.id), true);
   if (o.json) {
     std::cout << j.dump(2) << std::endl;
     return;
@@ -194,7 +153,7 @@ void run_check(const LibraryCliOptions& o) {
 void run_index(const LibraryCliOptions& o) {
   library::Library lib = open_library(o.where, false);
   library::check_index_params(o.index);
-  const library::Model model = choose_model(lib, o.index_clip, o.models.models_cache);
+  const library::Model model = library::choose_model(lib, o.index_clip, o.models.models_cache);
   {
     library::Transaction t(lib.db());
     library::store_index_params(lib, model.id, o.index);

@@ -7,7 +7,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
-#include <optional>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -16,8 +15,6 @@
 #include "cli/command.h"
 #include "cli/library_options.h"
 #include "library/search.h"
-#include "library/vector_index.h"
-#include "text/unicode.h"
 #include "util/log.h"
 #include "vidscribe/vidscribe.h"
 
@@ -35,94 +32,22 @@ struct SearchCliOptions {
   library::SearchOptions search;
 };
 
-// The longest query read: CLIP sees 77 tokens and the full-text match 64 words; more is cut.
-constexpr size_t kMaxQueryBytes = 4096;
-
 void run_search(const SearchCliOptions& o) {
   if (o.query.empty() == o.image.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "search needs a QUERY text or --image IMG (one of them)");
   }
-  if (!o.query.empty() && !text::is_valid_utf8(o.query)) throw Error(ErrorCode::kInvalidArgument, "the query is not valid UTF-8 text");
-  std::string query = o.query;
-  if (query.size() > kMaxQueryBytes) {
-    size_t cut = kMaxQueryBytes;
-    while (cut > 0 && (static_cast<unsigned char>(query[cut]) & 0xc0) == 0x80) --cut;  // at a character boundary
-    query.resize(cut);
-    util::warn("the query is longer than " + std::to_string(kMaxQueryBytes) + " bytes; its first part is searched");
-  }
-  if (!o.image.empty() && o.search.mode == "captions") {
-    throw Error(ErrorCode::kInvalidArgument, "a search by image compares frames: --mode captions needs a text query");
-  }
-  bool blank = true;
-  for (const char c : query) blank = blank && std::isspace(static_cast<unsigned char>(c));
-  if (o.image.empty() && blank) throw Error(ErrorCode::kInvalidArgument, "the query is empty");
   library::check_search_options(o.search);
-
   library::Library lib = open_library(o.where, false);
-  std::optional<library::Model> model;
-  if (o.search.mode != "captions") {
-    try {
-      model = choose_model(lib, o.clip, o.models_cache);
-    } catch (const Error& e) {
-      // A library with captions but no frames still answers a text query in mode both.
-      if (!(e.code() == ErrorCode::kNotFound && o.clip.empty() && o.image.empty() && o.search.mode == "both")) throw;
-      util::warn(std::string(e.what()) + ": matching the captions only");
-    }
-  }
-  std::vector<float> vector;
-  std::unique_ptr<library::VectorIndex> index;
-  if (model) {
-    ContextParams cp;
-    cp.clip = model->folder;
-    cp.models_cache = o.models_cache;
-    cp.language_model = false;
-    cp.device = global_options().device;
-    cp.threads = global_options().threads;
-    Context ctx(cp);
-    const nlohmann::json mj = nlohmann::json::parse(ctx.model_json());
-    if (mj["clip"]["sha256"] != model->sha256) {
-      throw Error(ErrorCode::kNotFound, "the CLIP folder " + model->folder +
-                                            " now holds other weights than the library's frames were made with; --clip names the right one");
-    }
-    // The same text CLIP scored the captions with: the hard prompt, then the words (method.md section 5).
-    const Embeddings e = o.image.empty() ? ctx.embed_texts({o.prompt.empty() ? query : o.prompt + " " + query})
-                                         : ctx.embed_images({o.image});
-    vector.assign(e.data.begin(), e.data.end());
-    if (o.search.video == 0) {
-      index = std::make_unique<library::VectorIndex>(
-          library::VectorIndex::open(lib, *model, library::stored_index_params(lib, model->id), global_options().threads));
-    }
-  }
-  const std::vector<library::Moment> results =
-      library::search(lib, model ? &*model : nullptr, index.get(), vector, o.image.empty() ? query : "", o.search);
-
+  library::Searcher::Params p;
+  p.clip = o.clip;
+  p.models_cache = o.models_cache;
+  p.device = global_options().device;
+  p.threads = global_options().threads;
+  p.prompt = o.prompt;
+  library::Searcher searcher(lib, p);
+  const std::vector<library::Moment> results = searcher.search(o.query, o.image, o.search);
   if (o.json) {
-    nlohmann::ordered_json j;
-    j["query"] = o.image.empty() ? nlohmann::ordered_json(query) : nlohmann::ordered_json(nullptr);
-    j["image"] = o.image.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.image);
-    j["mode"] = o.search.mode;
-    j["clip"] = model ? nlohmann::ordered_json(model->sha256) : nlohmann::ordered_json(nullptr);
-    nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (const library::Moment& m : results) {
-      nlohmann::ordered_json r;
-      r["video_id"] = m.video_id;
-      r["path"] = m.path;
-      r["missing"] = m.missing;
-      r["start"] = m.start_s;
-      r["end"] = m.end_s;
-      r["score"] = m.score;
-      r["frame_score"] = m.frame_score;
-      r["text_score"] = m.text_score;
-      r["best_frame"] = m.best_frame_s;
-      nlohmann::ordered_json events = nlohmann::ordered_json::array();
-      for (const library::MomentEvent& e : m.events) {
-        events.push_back({{"start", e.start_s}, {"end", e.end_s}, {"caption", e.caption}, {"match", e.match}});
-      }
-      r["events"] = events;
-      list.push_back(r);
-    }
-    j["results"] = list;
-    std::cout << j.dump(2) << std::endl;
+    std::cout << library::results_json(library::cut_query(o.query), o.image, o.search.mode, searcher.model(), results).dump(2) << std::endl;
     return;
   }
   if (results.empty()) std::cout << "no moments found\n";

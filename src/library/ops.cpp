@@ -364,4 +364,47 @@ CheckReport check_library(Library& lib, bool fix, const std::vector<fs::path>& s
   return r;
 }
 
+nlohmann::ordered_json video_json(Library& lib, const Video& v, bool with_events) {
+  nlohmann::ordered_json j;
+  j["id"] = v.id;
+  j["path"] = v.path;
+  std::error_code ec;
+  j["missing"] = !fs::is_regular_file(v.path, ec);
+  j["duration"] = v.duration_s;
+  j["size"] = v.size;
+  j["content_hash"] = v.content_hash;
+  j["added"] = v.added;
+  nlohmann::ordered_json sets = nlohmann::ordered_json::array();
+  int64_t frames = 0;
+  Stmt s(lib.db(), "SELECT f.id, m.sha256, f.n_frames, f.dim, f.sampling FROM frame_sets f JOIN models m ON m.id = f.model_id WHERE f.video_id = ? ORDER BY f.id");
+  s.bind(1, v.id);
+  while (s.step()) {
+    frames += s.integer(2);
+    sets.push_back({{"id", s.integer(0)}, {"clip", s.text(1)}, {"frames", s.integer(2)}, {"dim", s.integer(3)},
+                    {"sampling", nlohmann::json::parse(s.text(4), nullptr, false)}});
+  }
+  j["frames"] = frames;
+  const std::optional<CaptionRun> run = lib.latest_run(v.id);
+  j["events"] = run ? run->events.size() : 0;
+  if (!with_events) return j;
+  j["probe"] = nlohmann::json::parse(v.probe, nullptr, false);
+  j["frame_sets"] = sets;
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+  for (const CaptionRun& r : lib.runs(v.id)) {
+    runs.push_back({{"id", r.id}, {"created", r.created}, {"source", r.source},
+                    {"models", nlohmann::json::parse(r.models, nullptr, false)},
+                    {"options", nlohmann::json::parse(r.options, nullptr, false)}});
+  }
+  j["caption_runs"] = runs;
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
+  if (run) {
+    for (const EventRow& e : run->events) {
+      events.push_back({{"start", e.start_s}, {"end", e.end_s}, {"caption", e.caption}, {"score", e.score}});
+    }
+  }
+  j["latest_events"] = events;
+  return j;
+}
+
+
 }  // namespace vidscribe::library

@@ -54,6 +54,10 @@ struct CheckReport {
 // changed files' frames and captions dropped (the next add recomputes them), indexes rebuilt.
 CheckReport check_library(Library& lib, bool fix, const std::vector<std::filesystem::path>& search_dirs, int threads);
 
+// A video as `library list --json` (facts, frame and event counts) or, `detailed`, `library info --json` shows
+// it: probe, frame sets, caption runs and the latest run's events.
+nlohmann::ordered_json video_json(Library& lib, const Video& v, bool detailed);
+
 // The sampling record of a frame set: what makes two frame sets of one model the same.
 std::string sampling_json(const VideoOptions& video);
 

@@ -10,8 +10,12 @@
 #include <set>
 
 #include "library/kernels.h"
+#include "models/cache.h"
 #include "text/unicode.h"
+#include "util/file_hash.h"
+#include "util/log.h"
 #include "vidscribe/error.h"
+#include "vidscribe/vidscribe.h"
 
 namespace vidscribe::library {
 namespace fs = std::filesystem;
@@ -325,6 +329,136 @@ std::vector<Moment> search(Library& lib, const Model* model, const VectorIndex* 
   });
   if (static_cast<int>(all.size()) > o.top) all.resize(static_cast<size_t>(o.top));
   return all;
+}
+
+Model choose_model(Library& lib, const std::string& clip, const std::string& models_cache) {
+  const std::vector<Model> models = lib.models();
+  std::string known;
+  for (const Model& m : models) known += (known.empty() ? "" : ", ") + m.sha256.substr(0, 12) + " (" + m.folder + ")";
+  if (!clip.empty()) {
+    const fs::path folder = models::resolve_model(clip, models_cache);
+    const std::string sha = util::file_sha256(folder / "model.safetensors");
+    for (const Model& m : models) {
+      if (m.sha256 == sha) return m;
+    }
+    throw Error(ErrorCode::kNotFound, "the library has no frames of the CLIP model " + clip +
+                                          (known.empty() ? std::string(" (it has none)") : " (it has: " + known + ")"));
+  }
+  if (models.empty()) throw Error(ErrorCode::kNotFound, "the library has no frame embeddings yet (vidscribe library add)");
+  if (models.size() > 1) {
+    throw Error(ErrorCode::kInvalidArgument, "the library holds frames of several CLIP models: " + known + "; --clip chooses");
+  }
+  return models.front();
+}
+
+std::string cut_query(const std::string& query) {
+  if (query.size() <= kMaxQueryBytes) return query;
+  size_t cut = kMaxQueryBytes;
+  while (cut > 0 && (static_cast<unsigned char>(query[cut]) & 0xc0) == 0x80) --cut;  // at a character boundary
+  return query.substr(0, cut);
+}
+
+struct Searcher::Loaded {
+  Model model;
+  std::unique_ptr<Context> context;
+  std::unique_ptr<VectorIndex> index;
+};
+
+Searcher::Searcher(Library& lib, Params params) : lib_(lib), params_(std::move(params)) {}
+Searcher::~Searcher() = default;
+
+std::vector<Moment> Searcher::search(const std::string& query_in, const std::string& image, const SearchOptions& o) {
+  if (query_in.empty() == image.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "a search needs a query text or an image (one of them)");
+  }
+  if (!query_in.empty() && !text::is_valid_utf8(query_in)) {
+    throw Error(ErrorCode::kInvalidArgument, "the query is not valid UTF-8 text");
+  }
+  const std::string query = cut_query(query_in);
+  if (query.size() < query_in.size()) {
+    util::warn("the query is longer than " + std::to_string(kMaxQueryBytes) + " bytes; its first part is searched");
+  }
+  if (!image.empty() && o.mode == "captions") {
+    throw Error(ErrorCode::kInvalidArgument, "a search by image compares frames: mode captions needs a text query");
+  }
+  bool blank = true;
+  for (const char c : query) blank = blank && std::isspace(static_cast<unsigned char>(c));
+  if (image.empty() && blank) throw Error(ErrorCode::kInvalidArgument, "the query is empty");
+  check_search_options(o);
+
+  model_.reset();
+  if (o.mode != "captions") {
+    try {
+      model_ = choose_model(lib_, params_.clip, params_.models_cache);
+    } catch (const Error& e) {
+      // A library with captions but no frames still answers a text query in mode both.
+      if (!(e.code() == ErrorCode::kNotFound && params_.clip.empty() && image.empty() && o.mode == "both")) throw;
+      util::warn(std::string(e.what()) + ": matching the captions only");
+    }
+  }
+  std::vector<float> vector;
+  if (model_) {
+    if (!loaded_ || loaded_->model.id != model_->id) {
+      auto l = std::make_unique<Loaded>();
+      ContextParams cp;
+      cp.clip = model_->folder;
+      cp.models_cache = params_.models_cache;
+      cp.language_model = false;
+      cp.device = params_.device;
+      cp.threads = params_.threads;
+      l->context = std::make_unique<Context>(cp);
+      const nlohmann::json mj = nlohmann::json::parse(l->context->model_json());
+      if (mj["clip"]["sha256"] != model_->sha256) {
+        throw Error(ErrorCode::kNotFound, "the CLIP folder " + model_->folder +
+                                              " now holds other weights than the library's frames were made with; --clip names the right one");
+      }
+      l->model = *model_;
+      l->model.generation = -1;  // no index yet
+      loaded_ = std::move(l);
+    }
+    // The same text CLIP scored the captions with: the hard prompt, then the words (method.md section 5).
+    const Embeddings e = image.empty()
+                             ? loaded_->context->embed_texts({params_.prompt.empty() ? query : params_.prompt + " " + query})
+                             : loaded_->context->embed_images({image});
+    vector.assign(e.data.begin(), e.data.end());
+    if (o.video == 0 && (!loaded_->index || loaded_->model.generation != model_->generation)) {
+      loaded_->index = std::make_unique<VectorIndex>(
+          VectorIndex::open(lib_, *model_, stored_index_params(lib_, model_->id), params_.threads));
+      loaded_->model.generation = model_->generation;
+    }
+  }
+  return library::search(lib_, model_ ? &*model_ : nullptr, o.video == 0 && loaded_ ? loaded_->index.get() : nullptr,
+                         vector, image.empty() ? query : "", o);
+}
+
+nlohmann::ordered_json results_json(const std::string& query, const std::string& image, const std::string& mode,
+                                    const std::optional<Model>& model, const std::vector<Moment>& results) {
+  nlohmann::ordered_json j;
+  j["query"] = image.empty() ? nlohmann::ordered_json(query) : nlohmann::ordered_json(nullptr);
+  j["image"] = image.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(image);
+  j["mode"] = mode;
+  j["clip"] = model ? nlohmann::ordered_json(model->sha256) : nlohmann::ordered_json(nullptr);
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const Moment& m : results) {
+    nlohmann::ordered_json r;
+    r["video_id"] = m.video_id;
+    r["path"] = m.path;
+    r["missing"] = m.missing;
+    r["start"] = m.start_s;
+    r["end"] = m.end_s;
+    r["score"] = m.score;
+    r["frame_score"] = m.frame_score;
+    r["text_score"] = m.text_score;
+    r["best_frame"] = m.best_frame_s;
+    nlohmann::ordered_json events = nlohmann::ordered_json::array();
+    for (const MomentEvent& e : m.events) {
+      events.push_back({{"start", e.start_s}, {"end", e.end_s}, {"caption", e.caption}, {"match", e.match}});
+    }
+    r["events"] = events;
+    list.push_back(r);
+  }
+  j["results"] = list;
+  return j;
 }
 
 }  // namespace vidscribe::library

@@ -4,11 +4,16 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "library/library.h"
 #include "library/vector_index.h"
+#include "vidscribe/options.h"
 
 namespace vidscribe::library {
 
@@ -53,5 +58,48 @@ std::string fts_query(const std::string& text);
 // text (empty for a search by image: frames only).
 std::vector<Moment> search(Library& lib, const Model* model, const VectorIndex* index, const std::vector<float>& query,
                            const std::string& text, const SearchOptions& options);
+
+// The library's model for `clip` (a folder or known name, matched by the weights' SHA-256), or its only one.
+// Throws kNotFound (no frames of that model, or none at all) or kInvalidArgument (several and none chosen).
+Model choose_model(Library& lib, const std::string& clip, const std::string& models_cache);
+
+// The longest query read: CLIP sees 77 tokens and the full-text match 64 words; more is cut (with a warning).
+inline constexpr size_t kMaxQueryBytes = 4096;
+// A query as searched: its first kMaxQueryBytes bytes, cut at a character boundary.
+std::string cut_query(const std::string& query);
+
+// Searches by text or by picture with the library's CLIP model, loaded once (CLIP only) and kept, with its
+// vector index (reopened whenever the library's frames change): what `vidscribe search` and the server run.
+class Searcher {
+ public:
+  struct Params {
+    std::string clip;          // which model (default: the library's only one)
+    std::string models_cache;
+    std::string device = "cpu";
+    int threads = 0;
+    std::string prompt = CaptionOptions{}.method.prompt;  // before a text query, as before every caption when scored
+  };
+  Searcher(Library& lib, Params params);
+  ~Searcher();
+
+  // Exactly one of `query` and `image` non-empty. Throws kInvalidArgument for an empty or non-UTF-8 query, a
+  // search by image in mode captions, bad options; what the models and the library throw.
+  std::vector<Moment> search(const std::string& query, const std::string& image, const SearchOptions& options);
+  // The model searched by the last call (empty when it matched captions only).
+  const std::optional<Model>& model() const { return model_; }
+
+ private:
+  struct Loaded;
+  Library& lib_;
+  Params params_;
+  std::optional<Model> model_;
+  std::unique_ptr<Loaded> loaded_;
+};
+
+// {"query", "image", "mode", "clip", "results": [{"video_id", "path", "missing", "start", "end", "score",
+// "frame_score", "text_score", "best_frame", "events": [{"start", "end", "caption", "match"}]}]}: what
+// `vidscribe search --json` prints and GET /api/search returns.
+nlohmann::ordered_json results_json(const std::string& query, const std::string& image, const std::string& mode,
+                                    const std::optional<Model>& model, const std::vector<Moment>& results);
 
 }  // namespace vidscribe::library
