@@ -45,3 +45,18 @@ std::string render_ffmetadata(const VideoCaptions& video) {
 }
 
 }  // namespace vidscribe::exporter
+
+namespace vidscribe::exporter {
+
+std::string render_vtt_chapters(const VideoCaptions& video) {
+  std::string out = "WEBVTT\n";
+  int n = 0;
+  for (const Chapter& c : derive_chapters(video, {/*min_length_ms=*/1, /*granularity_ms=*/1})) {
+    ++n;
+    const std::string title = c.title.empty() ? "Chapter " + std::to_string(n) : escape_vtt(c.title);
+    out += "\n" + clock_ms(c.start_ms, '.') + " --> " + clock_ms(c.end_ms, '.') + "\n" + title + "\n";
+  }
+  return out;
+}
+
+}  // namespace vidscribe::exporter

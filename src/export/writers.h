@@ -21,5 +21,7 @@ std::string render_txt(const std::vector<VideoCaptions>& videos);
 // chapter_writers.cpp
 std::string render_youtube_chapters(const VideoCaptions& video);
 std::string render_ffmetadata(const VideoCaptions& video);
+// The chapters of render_ffmetadata as WebVTT cues, for a player's <track kind="chapters">.
+std::string render_vtt_chapters(const VideoCaptions& video);
 
 }  // namespace vidscribe::exporter

@@ -1,0 +1,387 @@
+#include "server/server.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <optional>
+
+#include "export/writers.h"
+#include "library/library.h"
+#include "library/ops.h"
+#include "library/search.h"
+#include "server/http_range.h"
+#include "util/log.h"
+#include "vidscribe/error.h"
+#include "vidscribe/version.h"
+
+namespace vidscribe::server {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The HTTP status of an error, by its code.
+int status_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kUnsupportedMedia: return 415;
+    case ErrorCode::kIo: return 503;  // the library is busy or unreadable for the moment
+    default: return 500;
+  }
+}
+
+const char* code_name(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 413: return "too_large";
+    case 414: return "uri_too_long";
+    case 415: return "unsupported_media";
+    case 416: return "range_not_satisfiable";
+    case 503: return "unavailable";
+    default: return status >= 500 ? "internal" : "error";
+  }
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  const nlohmann::json body = {{"error", {{"code", code_name(status)}, {"message", message}}}};
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_json(httplib::Response& res, const nlohmann::ordered_json& j) {
+  res.set_content(j.dump(), "application/json");
+}
+
+// Query parameters as numbers, with their range checked.
+int64_t int_param(const httplib::Request& req, const char* name, int64_t fallback, int64_t lo, int64_t hi) {
+  if (!req.has_param(name)) return fallback;
+  const std::string v = req.get_param_value(name);
+  if (v.empty() || v.size() > 18 || !std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    throw Error(ErrorCode::kInvalidArgument, std::string(name) + " must be a whole number, got \"" + v.substr(0, 40) + "\"");
+  }
+  const int64_t n = std::stoll(v);
+  if (n < lo || n > hi) {
+    throw Error(ErrorCode::kInvalidArgument, std::string(name) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return n;
+}
+
+int64_t id_of(const httplib::Request& req) {
+  const std::string s = req.matches[1];
+  if (s.size() > 18) throw Error(ErrorCode::kNotFound, "no video " + s.substr(0, 24));
+  return std::stoll(s);
+}
+
+const char* media_type(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext == ".mp4" || ext == ".m4v") return "video/mp4";
+  if (ext == ".webm") return "video/webm";
+  if (ext == ".mkv") return "video/x-matroska";
+  if (ext == ".mov") return "video/quicktime";
+  if (ext == ".ogv" || ext == ".ogg") return "video/ogg";
+  if (ext == ".avi") return "video/x-msvideo";
+  return "application/octet-stream";
+}
+
+// Equal strings, in time that does not depend on where they differ.
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
+}
+
+std::string cookie_value(const std::string& header, const std::string& name) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string part = header.substr(pos, end - pos);
+    const size_t start = part.find_first_not_of(' ');
+    part = start == std::string::npos ? "" : part.substr(start);
+    if (part.compare(0, name.size() + 1, name + "=") == 0) return part.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+VideoCaptions captions_of(library::Library& lib, const library::Video& v) {
+  VideoCaptions c;
+  c.video = v.path;
+  c.duration_s = v.duration_s;
+  if (const std::optional<library::CaptionRun> run = lib.latest_run(v.id)) {
+    for (const library::EventRow& e : run->events) c.events.push_back({e.start_s, e.end_s, e.caption, e.score});
+  }
+  return c;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerParams params;
+  httplib::Server http;
+  int port = 0;
+  std::mutex search_mutex;
+  std::unique_ptr<library::Library> search_library;  // the searcher's own connection, used under search_mutex
+  std::unique_ptr<library::Searcher> searcher;
+
+  library::Library open() const {
+    library::Library::OpenOptions o;
+    o.busy_timeout_s = params.busy_timeout_s;
+    return library::Library(params.library, o);
+  }
+
+  library::Video video_or_404(library::Library& lib, int64_t id) const {
+    std::optional<library::Video> v = lib.video(id);
+    if (!v) throw Error(ErrorCode::kNotFound, "no video " + std::to_string(id) + " in the library");
+    return *v;
+  }
+
+  // Runs a handler, every failure an error response.
+  template <typename F>
+  httplib::Server::Handler guarded(F body) {
+    return [body](const httplib::Request& req, httplib::Response& res) {
+      try {
+        body(req, res);
+      } catch (const Error& e) {
+        send_error(res, status_of(e.code()), e.what());
+      } catch (const std::exception& e) {
+        send_error(res, 500, std::string("internal error: ") + e.what());
+      }
+    };
+  }
+
+  void routes();
+  void media(const httplib::Request& req, httplib::Response& res);
+};
+
+void Server::Impl::routes() {
+  http.Get("/api/health", guarded([this](const httplib::Request&, httplib::Response& res) {
+    library::Library lib = open();
+    library::Stmt s(lib.db(), "SELECT count(*) FROM videos");
+    s.step();
+    send_json(res, {{"status", "ok"}, {"vidscribe", VIDSCRIBE_VERSION_STRING}, {"library", params.library.string()},
+                    {"videos", s.integer(0)}});
+  }));
+
+  http.Get("/api/videos", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const int64_t offset = int_param(req, "offset", 0, 0, INT64_C(1) << 40);
+    const int64_t limit = int_param(req, "limit", 50, 1, 1000);
+    const std::string sort = req.has_param("sort") ? req.get_param_value("sort") : "id";
+    const std::string order = req.has_param("order") ? req.get_param_value("order") : "asc";
+    const std::string q = req.has_param("q") ? req.get_param_value("q") : "";
+    static const char* kSorts[][2] = {{"id", "id"}, {"path", "path"}, {"duration", "duration_s"}, {"added", "added"}};
+    const char* column = nullptr;
+    for (const auto& s : kSorts) {
+      if (sort == s[0]) column = s[1];
+    }
+    if (column == nullptr) throw Error(ErrorCode::kInvalidArgument, "sort must be id, path, duration or added");
+    if (order != "asc" && order != "desc") throw Error(ErrorCode::kInvalidArgument, "order must be asc or desc");
+    if (q.size() > 1000) throw Error(ErrorCode::kInvalidArgument, "q is longer than 1000 bytes");
+    library::Library lib = open();
+    // The filter: the path, or a caption of the latest run, contains the text (any case, ASCII).
+    const std::string where =
+        q.empty() ? "" :
+        " WHERE instr(lower(v.path), lower(?1)) > 0 OR EXISTS (SELECT 1 FROM events e WHERE e.video_id = v.id AND "
+        "e.run_id = (SELECT max(r.id) FROM caption_runs r WHERE r.video_id = v.id) AND instr(lower(e.caption), lower(?1)) > 0)";
+    library::Stmt count(lib.db(), "SELECT count(*) FROM videos v" + where);
+    if (!q.empty()) count.bind(1, q);
+    count.step();
+    library::Stmt s(lib.db(), "SELECT v.id FROM videos v" + where + " ORDER BY v." + column + " " + order +
+                                  ", v.id LIMIT " + std::to_string(limit) + " OFFSET " + std::to_string(offset));
+    if (!q.empty()) s.bind(1, q);
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    while (s.step()) {
+      if (std::optional<library::Video> v = lib.video(s.integer(0))) list.push_back(library::video_json(lib, *v, false));
+    }
+    send_json(res, {{"total", count.integer(0)}, {"offset", offset}, {"limit", limit}, {"videos", list}});
+  }));
+
+  http.Get(R"(/api/videos/(\d+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    library::Library lib = open();
+    send_json(res, library::video_json(lib, video_or_404(lib, id_of(req)), true));
+  }));
+
+  http.Get(R"(/api/videos/(\d+)/captions\.vtt)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    library::Library lib = open();
+    res.set_content(exporter::render_vtt(captions_of(lib, video_or_404(lib, id_of(req)))), "text/vtt; charset=utf-8");
+  }));
+
+  http.Get(R"(/api/videos/(\d+)/chapters\.vtt)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    library::Library lib = open();
+    const VideoCaptions c = captions_of(lib, video_or_404(lib, id_of(req)));
+    res.set_content(c.events.empty() ? std::string("WEBVTT\n") : exporter::render_vtt_chapters(c), "text/vtt; charset=utf-8");
+  }));
+
+  http.Get("/api/search", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    library::SearchOptions o;
+    o.top = static_cast<int>(int_param(req, "top", 10, 1, 1000));
+    o.per_video = static_cast<int>(int_param(req, "per_video", 3, 1, 1000));
+    o.video = int_param(req, "video", 0, 0, INT64_C(1) << 40);
+    if (req.has_param("mode")) o.mode = req.get_param_value("mode");
+    const std::string q = req.has_param("q") ? req.get_param_value("q") : "";
+    if (q.empty()) throw Error(ErrorCode::kInvalidArgument, "q (the query) is missing or empty");
+    library::check_search_options(o);
+    std::lock_guard<std::mutex> lock(search_mutex);
+    if (!searcher) {
+      library::Library::OpenOptions lo;
+      lo.busy_timeout_s = params.busy_timeout_s;
+      search_library = std::make_unique<library::Library>(params.library, lo);
+      library::Searcher::Params sp;
+      sp.clip = params.clip;
+      sp.models_cache = params.models_cache;
+      sp.device = params.device;
+      sp.threads = params.threads;
+      sp.prompt = params.prompt;
+      searcher = std::make_unique<library::Searcher>(*search_library, sp);
+    }
+    const std::vector<library::Moment> results = searcher->search(q, "", o);
+    send_json(res, library::results_json(library::cut_query(q), "", o.mode, searcher->model(), results));
+  }));
+
+  http.Get(R"(/media/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    try {
+      media(req, res);
+    } catch (const Error& e) {
+      send_error(res, status_of(e.code()), e.what());
+    }
+  });
+
+  // Errors without a body of their own (unknown routes, cpp-httplib's 400/414): the same JSON shape.
+  // (Unhandled for a response that has its body: cpp-httplib then leaves it as it is, Content-Range included.)
+  http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const int status = res.status;
+    // cpp-httplib answers a Range header it cannot parse with 416 before any handler runs: the media's size
+    // still belongs in Content-Range (RFC 9110 section 15.5.17).
+    if (status == 416 && req.path.compare(0, 7, "/media/") == 0) {
+      try {
+        const std::string digits = req.path.substr(7);
+        if (!digits.empty() && digits.size() <= 18 &&
+            std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+          library::Library lib = open();
+          if (const std::optional<library::Video> v = lib.video(std::stoll(digits))) {
+            std::error_code ec;
+            const auto size = fs::file_size(v->path, ec);
+            if (!ec) res.set_header("Content-Range", "bytes */" + std::to_string(size));
+          }
+        }
+      } catch (const std::exception&) {
+      }
+      send_error(res, 416, "the Range header is not one this server can read: " + req.get_header_value("Range").substr(0, 100));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    send_error(res, status, status == 404   ? "no such page: " + req.path.substr(0, 200)
+                            : status == 414 ? std::string("the request's URL is too long")
+                                            : "the request could not be answered (HTTP " + std::to_string(status) + ")");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+}
+
+void Server::Impl::media(const httplib::Request& req, httplib::Response& res) {
+  // Ranges are answered here, never by cpp-httplib (see http_range.h).
+  const_cast<httplib::Request&>(req).ranges.clear();
+  library::Library lib = open();
+  const library::Video v = video_or_404(lib, id_of(req));
+  // Only a library's file, by its id: no part of the URL names a path.
+  const int fd = ::open(v.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw Error(ErrorCode::kNotFound, "the file of video " + std::to_string(v.id) + " is gone (" + v.path +
+                                          "): moved or deleted since it was added (vidscribe library check)");
+  }
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(ErrorCode::kNotFound, "the file of video " + std::to_string(v.id) + " is not a regular file");
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  const ByteRange r = parse_range(req.get_header_value("Range"), size);
+  res.set_header("Accept-Ranges", "bytes");
+  if (r.kind == ByteRange::Kind::kUnsatisfiable) {
+    ::close(fd);
+    send_error(res, 416, "the range " + req.get_header_value("Range").substr(0, 100) + " is outside the " +
+                             std::to_string(size) + " bytes of video " + std::to_string(v.id));
+    res.set_header("Content-Range", "bytes */" + std::to_string(size));
+    return;
+  }
+  uint64_t first = 0, length = size;
+  if (r.kind == ByteRange::Kind::kPart) {
+    first = r.first;
+    length = r.last - r.first + 1;
+    res.status = 206;
+    res.set_header("Content-Range", "bytes " + std::to_string(r.first) + "-" + std::to_string(r.last) + "/" + std::to_string(size));
+  }
+  auto file = std::make_shared<int>(fd);
+  res.set_content_provider(
+      static_cast<size_t>(length), media_type(v.path),
+      [file, first, length](size_t offset, size_t want, httplib::DataSink& sink) {
+        char buf[1 << 16];
+        const size_t n = std::min<size_t>({want, sizeof buf, static_cast<size_t>(length - offset)});
+        const ssize_t got = ::pread(*file, buf, n, static_cast<off_t>(first + offset));
+        if (got <= 0) return false;  // the file shrank or failed: the connection is closed
+        return sink.write(buf, static_cast<size_t>(got));
+      },
+      [file](bool) { ::close(*file); });
+}
+
+Server::Server(const ServerParams& params) : impl_(std::make_unique<Impl>()) {
+  impl_->params = params;
+  { library::Library check = impl_->open(); }  // there, and a library
+  impl_->routes();
+  if (!impl_->params.token.empty()) {
+    const std::string token = impl_->params.token;
+    impl_->http.set_pre_routing_handler([token](const httplib::Request& req, httplib::Response& res) {
+      const std::string auth = req.get_header_value("Authorization");
+      if (auth.compare(0, 7, "Bearer ") == 0 && same_secret(auth.substr(7), token)) return httplib::Server::HandlerResponse::Unhandled;
+      if (same_secret(cookie_value(req.get_header_value("Cookie"), "vidscribe_token"), token)) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      if (req.has_param("token") && same_secret(req.get_param_value("token"), token)) {
+        // The first visit by a link with the token: a cookie for what the page loads next.
+        res.set_header("Set-Cookie", "vidscribe_token=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      send_error(res, 401, "this server needs its token: Authorization: Bearer TOKEN, or ?token=TOKEN once");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
+  impl_->http.set_payload_max_length(1 << 20);
+  // cpp-httplib's default sets SO_REUSEPORT, with which a second server binds a port in use and the two
+  // share its connections; SO_REUSEADDR alone lets a restart reuse a port in TIME_WAIT and nothing more.
+  impl_->http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  const bool bound = impl_->params.port == 0
+                         ? (impl_->port = impl_->http.bind_to_any_port(impl_->params.host.c_str())) > 0
+                         : impl_->http.bind_to_port(impl_->params.host.c_str(), impl_->params.port);
+  if (!bound) {
+    throw Error(ErrorCode::kIo, "cannot listen on " + impl_->params.host + ":" + std::to_string(impl_->params.port) +
+                                    " (in use, or not an address of this machine; --port chooses another)");
+  }
+  if (impl_->params.port != 0) impl_->port = impl_->params.port;
+}
+
+Server::~Server() { stop(); }
+
+int Server::port() const { return impl_->port; }
+
+void Server::run() { impl_->http.listen_after_bind(); }
+
+void Server::stop() { impl_->http.stop(); }
+
+}  // namespace vidscribe::server
