@@ -23,6 +23,8 @@ packages=(
   slurmctld slurmd slurm-client munge
   # the library's vector index (exact and approximate inner-product search)
   libfaiss-dev
+  # the viewer's browser tests: real headless Chromium driven through WebDriver
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/caption_options.h"
 #include "cli/command.h"
 #include "cli/library_options.h"
 #include "cli/terminal.h"
@@ -23,9 +24,10 @@ struct ServeCliOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string token;
-  std::string clip;
-  std::string models_cache;
   bool open = false;
+  bool allow_captioning = false;
+  ModelCliOptions models;
+  CaptionOptions options;
 };
 
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
@@ -39,11 +41,9 @@ void run_serve(const ServeCliOptions& o) {
   if (p.token.empty()) {
     if (const char* t = std::getenv("VIDSCRIBE_TOKEN"); t != nullptr) p.token = t;
   }
-  p.clip = o.clip;
-  p.models_cache = o.models_cache;
-  p.device = global_options().device;
-  p.threads = global_options().threads;
-  p.prompt = CaptionOptions{}.method.prompt;
+  p.models = context_params(o.models);
+  p.allow_captioning = o.allow_captioning;
+  p.captioning = caption_params(o.models, o.options);
   p.busy_timeout_s = o.where.busy_timeout_s;
   if (!loopback(p.host)) {
     util::warn("serving on " + p.host + ": other machines can reach this library" +
@@ -68,14 +68,17 @@ void run_serve(const ServeCliOptions& o) {
 
 Runner setup_serve(CLI::App& app) {
   auto o = std::make_shared<ServeCliOptions>();
-  CLI::App* sub = app.add_subcommand("serve", "Serve the library over HTTP: a JSON API, media with ranges, captions and chapters as WebVTT, search");
+  CLI::App* sub = app.add_subcommand("serve", "Serve the library in the browser: a viewer, a JSON API, media with ranges, captions and chapters as WebVTT, search");
   sub->add_option("--host", o->host, "Address to listen on (a non-loopback one is reachable by other machines)")->capture_default_str();
   sub->add_option("--port", o->port, "Port (0: any free one)")->capture_default_str()->check(CLI::Range(0, 65535));
   sub->add_option("--token", o->token, "Require this token (Authorization: Bearer T, or ?token=T once; default $VIDSCRIBE_TOKEN)");
   sub->add_flag("--open", o->open, "Open the URL in a browser");
-  sub->add_option("--clip", o->clip, "The CLIP model to search with (default: the library's only one)")->group("Models");
-  sub->add_option("--models-cache", o->models_cache, "Hugging Face hub cache with named models")->group("Models");
+  sub->add_flag("--allow-captioning", o->allow_captioning,
+                "Let the browser caption videos (POST /api/videos/{id}/caption; one job at a time, with the models and options below)");
   add_library_location(*sub, o->where);
+  // Search uses --clip (default: the library's only CLIP model); captioning jobs all of these, as library add --caption.
+  add_model_options(*sub, o->models);
+  add_caption_options(*sub, o->options);
   return [o] { run_serve(*o); };
 }
 

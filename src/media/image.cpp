@@ -1,6 +1,7 @@
 #include "media/image.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "media/ffmpeg.h"
@@ -85,36 +86,62 @@ RgbImage read_image(const Source& source, int64_t max_pixels) {
   return upright;
 }
 
-void write_png(const RgbImage& image, const fs::path& path) {
+std::string encode_image(const RgbImage& image, ImageFormat format) {
   if (image.width <= 0 || image.height <= 0 ||
       image.pixels.size() != static_cast<size_t>(image.width) * image.height * 3) {
-    throw Error(ErrorCode::kInvalidArgument, "write_png: image buffer does not match its size");
+    throw Error(ErrorCode::kInvalidArgument, "encode_image: image buffer does not match its size");
   }
   detail::quiet_ffmpeg_logs();
-  const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
-  if (codec == nullptr) throw Error(ErrorCode::kUnsupportedMedia, "this FFmpeg has no PNG encoder");
+  const bool jpeg = format == ImageFormat::kJpeg;
+  const char* name = jpeg ? "JPEG" : "PNG";
+  const AVCodec* codec = avcodec_find_encoder(jpeg ? AV_CODEC_ID_MJPEG : AV_CODEC_ID_PNG);
+  if (codec == nullptr) throw Error(ErrorCode::kUnsupportedMedia, std::string("this FFmpeg has no ") + name + " encoder");
   detail::CodecPtr enc(avcodec_alloc_context3(codec));
   if (!enc) throw Error(ErrorCode::kInternal, "out of memory allocating an encoder");
+  // JPEG takes full-range YUV (4:4:4: no chroma loss at thumbnail sizes), at a fixed quality.
+  const AVPixelFormat pix = jpeg ? AV_PIX_FMT_YUVJ444P : AV_PIX_FMT_RGB24;
   enc->width = image.width;
   enc->height = image.height;
-  enc->pix_fmt = AV_PIX_FMT_RGB24;
+  enc->pix_fmt = pix;
   enc->time_base = AVRational{1, 1};
-  detail::check(avcodec_open2(enc.get(), codec, nullptr), ErrorCode::kIo, "cannot open the PNG encoder");
+  if (jpeg) {
+    enc->flags |= AV_CODEC_FLAG_QSCALE;
+    enc->color_range = AVCOL_RANGE_JPEG;
+  }
+  detail::check(avcodec_open2(enc.get(), codec, nullptr), ErrorCode::kIo, std::string("cannot open the ") + name + " encoder");
 
   detail::FramePtr frame = detail::make_frame();
   frame->width = image.width;
   frame->height = image.height;
-  frame->format = AV_PIX_FMT_RGB24;
+  frame->format = pix;
   frame->pts = 0;
   detail::check(av_frame_get_buffer(frame.get(), 0), ErrorCode::kInternal, "cannot allocate a frame");
-  for (int y = 0; y < image.height; ++y) {
-    std::copy_n(image.at(0, y), static_cast<size_t>(image.width) * 3, frame->data[0] + static_cast<size_t>(y) * frame->linesize[0]);
+  if (jpeg) {
+    frame->quality = FF_QP2LAMBDA * 3;
+    frame->color_range = AVCOL_RANGE_JPEG;
+    std::unique_ptr<SwsContext, void (*)(SwsContext*)> sws(
+        sws_getContext(image.width, image.height, AV_PIX_FMT_RGB24, image.width, image.height, pix, SWS_BICUBIC,
+                       nullptr, nullptr, nullptr),
+        sws_freeContext);
+    if (!sws) throw Error(ErrorCode::kInternal, "cannot convert the picture for JPEG");
+    const uint8_t* src[1] = {image.pixels.data()};
+    const int stride[1] = {image.width * 3};
+    sws_scale(sws.get(), src, stride, 0, image.height, frame->data, frame->linesize);
+  } else {
+    for (int y = 0; y < image.height; ++y) {
+      std::copy_n(image.at(0, y), static_cast<size_t>(image.width) * 3, frame->data[0] + static_cast<size_t>(y) * frame->linesize[0]);
+    }
   }
-  detail::check(avcodec_send_frame(enc.get(), frame.get()), ErrorCode::kIo, "PNG encoding failed");
-  detail::check(avcodec_send_frame(enc.get(), nullptr), ErrorCode::kIo, "PNG encoding failed");
+  const std::string failed = std::string(name) + " encoding failed";
+  detail::check(avcodec_send_frame(enc.get(), frame.get()), ErrorCode::kIo, failed);
+  detail::check(avcodec_send_frame(enc.get(), nullptr), ErrorCode::kIo, failed);
   detail::PacketPtr pkt = detail::make_packet();
-  detail::check(avcodec_receive_packet(enc.get(), pkt.get()), ErrorCode::kIo, "PNG encoding failed");
-  util::write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(pkt->data), pkt->size));
+  detail::check(avcodec_receive_packet(enc.get(), pkt.get()), ErrorCode::kIo, failed);
+  return std::string(reinterpret_cast<const char*>(pkt->data), static_cast<size_t>(pkt->size));
+}
+
+void write_png(const RgbImage& image, const fs::path& path) {
+  util::write_file_atomic(path, encode_image(image, ImageFormat::kPng));
 }
 
 }  // namespace vidscribe::media

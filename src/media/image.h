@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "media/probe.h"
@@ -39,6 +40,12 @@ RgbImage rotate(const RgbImage& image, int degrees_cw);
 // through the same decoding path as videos. Pictures declared larger than max_pixels are refused before
 // decoding. Throws kNotFound, kIo or kUnsupportedMedia.
 RgbImage read_image(const Source& source, int64_t max_pixels = kDefaultMaxPixels);
+
+enum class ImageFormat { kPng, kJpeg };
+
+// `image` as the bytes of a PNG or JPEG file, with FFmpeg's encoders (png; mjpeg at quality 3 of 2-31, 4:4:4).
+// Throws kInvalidArgument (a buffer that does not match its size) or kIo.
+std::string encode_image(const RgbImage& image, ImageFormat format);
 
 // Writes `image` as a PNG with FFmpeg's png encoder, atomically. Throws kIo.
 void write_png(const RgbImage& image, const std::filesystem::path& path);

@@ -15,6 +15,18 @@ namespace fs = std::filesystem;
 using detail::FramePtr;
 
 std::vector<double> plan_sample_times(double duration_s, const SamplingOptions& options) {
+  if (!options.times.empty()) {
+    const double end = duration_s > 0 && std::isfinite(duration_s) ? duration_s : 0.0;
+    std::vector<double> times;
+    for (size_t i = 0; i < options.times.size(); ++i) {
+      const double t = options.times[i];
+      if (!std::isfinite(t) || (i > 0 && !(t > options.times[i - 1]))) {
+        throw Error(ErrorCode::kInvalidArgument, "sample times must be finite and increasing");
+      }
+      times.push_back(std::clamp(t, 0.0, end));
+    }
+    return times;
+  }
   if (!(options.fps > 0) || !std::isfinite(options.fps)) {
     throw Error(ErrorCode::kInvalidArgument, "fps must be a positive number, got " + std::to_string(options.fps));
   }

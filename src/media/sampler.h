@@ -17,11 +17,15 @@ struct SamplingOptions {
   int max_frames = 256;   // --max-frames: if fps x duration exceeds this, take this many evenly spread
   int threads = 0;        // decoder threads; 0 = FFmpeg's choice (all cores)
   int64_t max_pixels = kDefaultMaxPixels;  // larger declared sizes are refused
+  // When not empty: exactly these times (seconds, increasing, clamped to the video) instead of fps and
+  // max_frames; a thumbnail is the frame nearest one time.
+  std::vector<double> times;
 };
 
 // The times (seconds from the video's start) at which frames are wanted: k / fps for k = 0, 1, ... below the
 // duration, or, when that gives more than max_frames, max_frames times k * duration / max_frames.
-// At least one time (0) for any video. Throws kInvalidArgument for fps <= 0 or max_frames < 1.
+// At least one time (0) for any video. Explicit `times` are returned clamped to [0, duration].
+// Throws kInvalidArgument for fps <= 0, max_frames < 1, or times that are not finite and increasing.
 std::vector<double> plan_sample_times(double duration_s, const SamplingOptions& options);
 
 // One sampled frame.

@@ -21,6 +21,9 @@
 #include "library/ops.h"
 #include "library/search.h"
 #include "server/http_range.h"
+#include "server/jobs.h"
+#include "server/thumbs.h"
+#include "server/web_assets.h"
 #include "util/log.h"
 #include "vidscribe/error.h"
 #include "vidscribe/version.h"
@@ -45,6 +48,7 @@ const char* code_name(int status) {
   switch (status) {
     case 400: return "bad_request";
     case 401: return "unauthorized";
+    case 403: return "forbidden";
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 413: return "too_large";
@@ -119,6 +123,10 @@ std::string cookie_value(const std::string& header, const std::string& name) {
   return "";
 }
 
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.compare(0, 4, "127.") == 0;
+}
+
 VideoCaptions captions_of(library::Library& lib, const library::Video& v) {
   VideoCaptions c;
   c.video = v.path;
@@ -138,6 +146,8 @@ struct Server::Impl {
   std::mutex search_mutex;
   std::unique_ptr<library::Library> search_library;  // the searcher's own connection, used under search_mutex
   std::unique_ptr<library::Searcher> searcher;
+  Thumbnails thumbnails;
+  std::unique_ptr<Jobs> jobs;  // with allow_captioning
 
   library::Library open() const {
     library::Library::OpenOptions o;
@@ -166,7 +176,9 @@ struct Server::Impl {
   }
 
   void routes();
+  void pages();
   void media(const httplib::Request& req, httplib::Response& res);
+  bool allowed(const httplib::Request& req, httplib::Response& res) const;
 };
 
 void Server::Impl::routes() {
@@ -175,7 +187,7 @@ void Server::Impl::routes() {
     library::Stmt s(lib.db(), "SELECT count(*) FROM videos");
     s.step();
     send_json(res, {{"status", "ok"}, {"vidscribe", VIDSCRIBE_VERSION_STRING}, {"library", params.library.string()},
-                    {"videos", s.integer(0)}});
+                    {"videos", s.integer(0)}, {"captioning", params.allow_captioning}});
   }));
 
   http.Get("/api/videos", guarded([this](const httplib::Request& req, httplib::Response& res) {
@@ -242,16 +254,52 @@ void Server::Impl::routes() {
       lo.busy_timeout_s = params.busy_timeout_s;
       search_library = std::make_unique<library::Library>(params.library, lo);
       library::Searcher::Params sp;
-      sp.clip = params.clip;
-      sp.models_cache = params.models_cache;
-      sp.device = params.device;
-      sp.threads = params.threads;
-      sp.prompt = params.prompt;
+      sp.clip = params.models.clip;
+      sp.models_cache = params.models.models_cache;
+      sp.device = params.models.device;
+      sp.threads = params.models.threads;
+      sp.prompt = params.captioning.options.method.prompt;
       searcher = std::make_unique<library::Searcher>(*search_library, sp);
     }
     const std::vector<library::Moment> results = searcher->search(q, "", o);
     send_json(res, library::results_json(library::cut_query(q), "", o.mode, searcher->model(), results));
   }));
+
+  // The frame nearest t: /thumbs/{id}/{t}.jpg, t in seconds with up to 3 decimals.
+  http.Get(R"(/thumbs/(\d+)/(\d{1,9}(?:\.\d{1,3})?)\.jpg)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    library::Video v;
+    {
+      library::Library lib = open();
+      v = video_or_404(lib, id_of(req));
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(v.path, ec)) {
+      throw Error(ErrorCode::kNotFound, "the file of video " + std::to_string(v.id) + " is gone (" + v.path + ")");
+    }
+    const std::string jpeg = thumbnails.get(v.path, v.size, v.mtime_ns, std::stod(std::string(req.matches[2])));
+    res.set_header("Cache-Control", "private, max-age=3600");
+    res.set_content(jpeg, "image/jpeg");
+  }));
+
+  http.Post(R"(/api/videos/(\d+)/caption)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    if (!jobs) {
+      send_error(res, 403, "this server is read-only: start it with --allow-captioning to caption from the browser");
+      return;
+    }
+    library::Library lib = open();
+    const library::Video v = video_or_404(lib, id_of(req));
+    res.status = 202;
+    send_json(res, jobs->submit(v.id, v.path));
+  }));
+
+  http.Get(R"(/api/jobs/(\d+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const int64_t id = id_of(req);
+    std::optional<nlohmann::ordered_json> job = jobs ? jobs->get(id) : std::nullopt;
+    if (!job) throw Error(ErrorCode::kNotFound, "no job " + std::to_string(id));
+    send_json(res, *job);
+  }));
+
+  pages();
 
   http.Get(R"(/media/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
     try {
@@ -290,6 +338,56 @@ void Server::Impl::routes() {
                                             : "the request could not be answered (HTTP " + std::to_string(status) + ")");
     return httplib::Server::HandlerResponse::Handled;
   }));
+}
+
+// The viewer: one page (index.html) for every view, and its script and style sheet, all compiled in.
+void Server::Impl::pages() {
+  auto serve = [this](const char* name, const char* type) {
+    return [name, type](const httplib::Request&, httplib::Response& res) {
+      const EmbeddedFile* f = find_embedded(name);
+      if (f == nullptr) return send_error(res, 404, std::string("this build has no ") + name);
+      res.set_header("Cache-Control", "no-cache");
+      res.set_content(reinterpret_cast<const char*>(f->data), f->size, type);
+    };
+  };
+  for (const char* route : {"/", R"(/video/(\d+))", "/search"}) http.Get(route, serve("index.html", "text/html; charset=utf-8"));
+  http.Get("/app.js", serve("app.js", "text/javascript; charset=utf-8"));
+  http.Get("/app.css", serve("app.css", "text/css; charset=utf-8"));
+}
+
+// What every request passes first: the token, the Host of a loopback server (a page of another site that
+// renames itself to 127.0.0.1 - DNS rebinding - does not reach the library), and for a POST an Origin of
+// this server's own (another site's form cannot start a job).
+bool Server::Impl::allowed(const httplib::Request& req, httplib::Response& res) const {
+  if (!params.token.empty()) {
+    const std::string auth = req.get_header_value("Authorization");
+    const bool ok = (auth.compare(0, 7, "Bearer ") == 0 && same_secret(auth.substr(7), params.token)) ||
+                    same_secret(cookie_value(req.get_header_value("Cookie"), "vidscribe_token"), params.token);
+    if (!ok) {
+      if (!req.has_param("token") || !same_secret(req.get_param_value("token"), params.token)) {
+        send_error(res, 401, "this server needs its token: Authorization: Bearer TOKEN, or ?token=TOKEN once");
+        return false;
+      }
+      // The first visit by a link with the token: a cookie for what the page loads next.
+      res.set_header("Set-Cookie", "vidscribe_token=" + params.token + "; Path=/; HttpOnly; SameSite=Strict");
+    }
+  }
+  const std::string host = req.get_header_value("Host");
+  if (is_loopback(params.host) && !host.empty()) {
+    const std::string name = host.front() == '[' ? host.substr(0, host.find(']') + 1) : host.substr(0, host.rfind(':'));
+    if (!is_loopback(name) && name != "[::1]") {
+      send_error(res, 403, "this server answers only requests for this machine (Host: " + host.substr(0, 100) + ")");
+      return false;
+    }
+  }
+  if (req.method == "POST" && req.has_header("Origin")) {
+    const std::string origin = req.get_header_value("Origin");
+    if (origin != "http://" + host) {
+      send_error(res, 403, "a page of another site (" + origin.substr(0, 100) + ") cannot change this library");
+      return false;
+    }
+  }
+  return true;
 }
 
 void Server::Impl::media(const httplib::Request& req, httplib::Response& res) {
@@ -342,22 +440,18 @@ Server::Server(const ServerParams& params) : impl_(std::make_unique<Impl>()) {
   impl_->params = params;
   { library::Library check = impl_->open(); }  // there, and a library
   impl_->routes();
-  if (!impl_->params.token.empty()) {
-    const std::string token = impl_->params.token;
-    impl_->http.set_pre_routing_handler([token](const httplib::Request& req, httplib::Response& res) {
-      const std::string auth = req.get_header_value("Authorization");
-      if (auth.compare(0, 7, "Bearer ") == 0 && same_secret(auth.substr(7), token)) return httplib::Server::HandlerResponse::Unhandled;
-      if (same_secret(cookie_value(req.get_header_value("Cookie"), "vidscribe_token"), token)) {
-        return httplib::Server::HandlerResponse::Unhandled;
-      }
-      if (req.has_param("token") && same_secret(req.get_param_value("token"), token)) {
-        // The first visit by a link with the token: a cookie for what the page loads next.
-        res.set_header("Set-Cookie", "vidscribe_token=" + token + "; Path=/; HttpOnly; SameSite=Strict");
-        return httplib::Server::HandlerResponse::Unhandled;
-      }
-      send_error(res, 401, "this server needs its token: Authorization: Bearer TOKEN, or ?token=TOKEN once");
-      return httplib::Server::HandlerResponse::Handled;
-    });
+  impl_->http.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
+    return impl->allowed(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
+  });
+  // Every answer: its type is what it says, and no other site may frame the pages.
+  impl_->http.set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "DENY"},
+                                   {"Referrer-Policy", "no-referrer"},
+                                   {"Content-Security-Policy", "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"}});
+  if (impl_->params.allow_captioning) {
+    library::AddParams base;
+    base.context = impl_->params.models;
+    base.caption_params = impl_->params.captioning;
+    impl_->jobs = std::make_unique<Jobs>(impl_->params.library, impl_->params.busy_timeout_s, base);
   }
   impl_->http.set_payload_max_length(1 << 20);
   // cpp-httplib's default sets SO_REUSEPORT, with which a second server binds a port in use and the two

@@ -1,6 +1,6 @@
 // vidscribe serve: a library's videos, captions and search over HTTP (docs/server.md), on cpp-httplib.
 // Every request opens its own connection to the library (SQLite connections are not shared between threads);
-// searches share one CLIP model, loaded on the first search, one at a time.
+// searches share one CLIP model, loaded on the first search, one at a time. The viewer's pages are compiled in.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "vidscribe/options.h"
+#include "vidscribe/vidscribe.h"
 
 namespace vidscribe::server {
 
@@ -17,11 +17,11 @@ struct ServerParams {
   std::string host = "127.0.0.1";
   int port = 8080;                // 0: any free port (port() tells which)
   std::string token;              // non-empty: every request needs it (Bearer header, cookie, or ?token=)
-  std::string clip;               // the CLIP model to search with (default: the library's only one)
-  std::string models_cache;
-  std::string device = "cpu";
-  int threads = 0;
-  std::string prompt = CaptionOptions{}.method.prompt;  // before a text query, as `vidscribe search` puts it
+  // The models: search uses clip (empty: the library's only CLIP model), models_cache, device and threads;
+  // captioning jobs all of it, as `vidscribe library add --caption` does.
+  ContextParams models;
+  bool allow_captioning = false;  // POST /api/videos/{id}/caption starts a job; otherwise 403
+  CaptionParams captioning;       // the jobs' options and frame cache; options.method.prompt also starts text queries
   double busy_timeout_s = 5;
 };
 

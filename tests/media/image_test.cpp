@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "media/sampler.h"
 #include "media_fixtures.h"
 #include "vidscribe/error.h"
@@ -49,6 +51,23 @@ TEST(Image, PngRoundTripIsExact) {
   EXPECT_EQ(back.width, 37);
   EXPECT_EQ(back.height, 21);
   EXPECT_EQ(back.pixels, im.pixels);
+}
+
+TEST(Image, JpegKeepsThePictureUpToItsLoss) {
+  media::RgbImage im = gradient(37, 21);  // odd sizes: 4:4:4 needs no even width or height
+  const std::string jpeg = media::encode_image(im, media::ImageFormat::kJpeg);
+  ASSERT_GT(jpeg.size(), 4u);
+  EXPECT_EQ(jpeg.substr(0, 2), "\xFF\xD8");
+  EXPECT_EQ(jpeg.substr(jpeg.size() - 2), "\xFF\xD9");
+  const media::RgbImage back = media::read_image(media::Source::memory(jpeg, "g.jpg"));
+  ASSERT_EQ(back.width, 37);
+  ASSERT_EQ(back.height, 21);
+  double diff = 0;
+  for (size_t i = 0; i < im.pixels.size(); ++i) diff += std::abs(int(back.pixels[i]) - int(im.pixels[i]));
+  EXPECT_LT(diff / static_cast<double>(im.pixels.size()), 6.0);
+  media::RgbImage bad = im;
+  bad.pixels.pop_back();
+  EXPECT_THROW(media::encode_image(bad, media::ImageFormat::kJpeg), Error);
 }
 
 TEST(Image, ReadsPngAndJpegMadeByFfmpeg) {

@@ -46,6 +46,29 @@ TEST(PlanSampleTimes, OneFpsAndEvenSpreadAboveMaxFrames) {
   EXPECT_THROW(media::plan_sample_times(5.0, o), Error);
 }
 
+TEST(PlanSampleTimes, ExplicitTimesAreKeptAndClampedToTheVideo) {
+  SamplingOptions o;
+  o.times = {-1, 0.5, 2, 9};
+  EXPECT_EQ(media::plan_sample_times(6.0, o), (std::vector<double>{0, 0.5, 2, 6}));
+  o.times = {2, 1};
+  EXPECT_THROW(media::plan_sample_times(6.0, o), Error);
+  o.times = {std::nan("")};
+  EXPECT_THROW(media::plan_sample_times(6.0, o), Error);
+}
+
+TEST(SampleFrames, AtExplicitTimesGivesTheFramesNearestThem) {
+  TempDir dir;
+  auto path = make_segments(dir, "seg.mp4", "-c:v libx264 -pix_fmt yuv420p");
+  SamplingOptions o;
+  o.times = {2.2, 4.6};
+  const auto frames = media::sample_frames(path, o);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_NEAR(frames[0].time_s, 2.2, 0.05);
+  EXPECT_NEAR(frames[1].time_s, 4.6, 0.05);
+  EXPECT_LE(centre_error(frames[0].image, segment_colours()[2].rgb), 24);
+  EXPECT_LE(centre_error(frames[1].image, segment_colours()[4].rgb), 24);
+}
+
 struct ContainerCase {
   const char* file;
   const char* args;

@@ -7,18 +7,25 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "media/image.h"
+#include "media/sampler.h"
 #include "server/http_range.h"
 #include "server/server.h"
 #include "support/support.h"
 #include "vidscribe/error.h"
+#include "vidscribe/vidscribe.h"
 
 namespace vidscribe::testing {
 namespace {
@@ -91,12 +98,13 @@ class ServerTest : public ::testing::Test {
   }
   void TearDown() override { stop(); }
 
-  void start(const std::string& token) {
+  void start(const std::string& token, const std::function<void(server::ServerParams&)>& tweak = {}) {
     server::ServerParams p;
     p.library = *dir_ / "lib.db";
     p.port = 0;
     p.token = token;
-    p.threads = 1;
+    p.models.threads = 1;
+    if (tweak) tweak(p);
     server_ = std::make_unique<server::Server>(p);
     thread_ = std::thread([this] { server_->run(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
@@ -162,7 +170,7 @@ TEST_F(ServerTest, HealthVideosAndOneVideo) {
   get_json("/api/videos/99999999999999999999999", 404);
   get_json("/api/videos/abc", 404);
   get_json("/api/nothing", 404);
-  get_json("/", 404);
+  get_json("/nothing-here", 404);
 }
 
 TEST_F(ServerTest, CaptionsAndChaptersAsWebVtt) {
@@ -326,6 +334,156 @@ TEST_F(ServerTest, APortInUseAndAMissingLibraryAreOneClearError) {
   const RunResult r = run_vidscribe("serve --port " + std::to_string(server_->port()) + lib_args());
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("cannot listen"), std::string::npos) << r.err;
+}
+
+TEST_F(ServerTest, ThumbnailsAreTheFrameNearestTheTime) {
+  const nlohmann::json v = get_json("/api/videos")["videos"][1];
+  const int64_t id = v["id"].get<int64_t>();
+  const std::string path = v["path"].get<std::string>();
+  for (const double t : {0.0, 1.4, 2.6}) {
+    std::ostringstream url;
+    url << "/thumbs/" << id << "/" << t << ".jpg";
+    auto res = client_->Get(url.str().c_str());
+    ASSERT_TRUE(res) << url.str();
+    ASSERT_EQ(res->status, 200) << url.str() << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "image/jpeg");
+    ASSERT_GT(res->body.size(), 4u);
+    EXPECT_EQ(res->body.substr(0, 2), "\xFF\xD8");  // a JPEG's start-of-image marker
+    // The picture is the decoded frame at t, up to JPEG's loss; other frames of testsrc2 differ far more.
+    const media::RgbImage got = media::read_image(media::Source::memory(res->body, "thumb.jpg"));
+    media::SamplingOptions at;
+    at.times = {t};
+    const std::vector<media::Frame> frames = media::sample_frames(path, at);
+    ASSERT_EQ(frames.size(), 1u);
+    at.times = {t < 1.5 ? t + 1.4 : t - 1.4};
+    const std::vector<media::Frame> other = media::sample_frames(path, at);
+    ASSERT_EQ(other.size(), 1u);
+    const auto distance = [&](const media::RgbImage& want) {
+      EXPECT_EQ(got.width, want.width);
+      EXPECT_EQ(got.height, want.height);
+      if (got.pixels.size() != want.pixels.size()) return 1e9;
+      double diff = 0;
+      for (size_t i = 0; i < want.pixels.size(); ++i) diff += std::abs(int(got.pixels[i]) - int(want.pixels[i]));
+      return diff / static_cast<double>(want.pixels.size());
+    };
+    const double near = distance(frames[0].image), far = distance(other[0].image);
+    EXPECT_LT(near, 8.0) << url.str();
+    EXPECT_LT(2 * near, far) << url.str();
+    // Asked again: the same bytes, from the cache.
+    auto again = client_->Get(url.str().c_str());
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->body, res->body);
+  }
+  auto past = client_->Get(("/thumbs/" + std::to_string(id) + "/9999.jpg").c_str());  // clamped to the last frame
+  ASSERT_TRUE(past);
+  EXPECT_EQ(past->status, 200);
+  get_json("/thumbs/999999/1.jpg", 404);
+  get_json("/thumbs/" + std::to_string(id) + "/abc.jpg", 404);
+  get_json("/thumbs/" + std::to_string(id) + "/-1.jpg", 404);
+  get_json("/thumbs/" + std::to_string(id) + "/1.5.png", 404);
+}
+
+TEST_F(ServerTest, TheViewerIsServedByTheProgramItself) {
+  for (const char* page : {"/", "/video/1", "/search?q=ball"}) {
+    auto res = client_->Get(page);
+    ASSERT_TRUE(res) << page;
+    EXPECT_EQ(res->status, 200) << page;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8") << page;
+    EXPECT_NE(res->body.find("<script src=\"/app.js\""), std::string::npos) << page;
+    // The page may load its own files only, and may not be framed by another site.
+    EXPECT_NE(res->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+  }
+  for (const auto& [file, type] : {std::pair<const char*, const char*>{"/app.js", "text/javascript"}, {"/app.css", "text/css"}}) {
+    auto res = client_->Get(file);
+    ASSERT_TRUE(res) << file;
+    EXPECT_EQ(res->status, 200) << file;
+    EXPECT_EQ(res->get_header_value("Content-Type").rfind(type, 0), 0u) << file;
+    EXPECT_GT(res->body.size(), 100u) << file;
+  }
+  get_json("/video/abc", 404);
+  get_json("/index.html/../../etc/passwd", 404);
+}
+
+TEST_F(ServerTest, RequestsFromOtherSitesAreRefused) {
+  // A page of another site that resolves its name to 127.0.0.1 (DNS rebinding) reaches no data.
+  auto res = client_->Get("/api/videos", {{"Host", "evil.example:8080"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  res = client_->Get("/api/videos", {{"Host", "localhost:" + std::to_string(server_->port())}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  // Its form cannot start a job either, and a read-only server starts none.
+  res = client_->Post("/api/videos/1/caption", {{"Origin", "http://evil.example"}}, "", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  res = client_->Post("/api/videos/1/caption", "", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  EXPECT_NE(res->body.find("--allow-captioning"), std::string::npos) << res->body;
+  get_json("/api/jobs/1", 404);
+}
+
+TEST_F(ServerTest, CaptioningJobsRunWhileTheServerAnswers) {
+  stop();
+  start("", [](server::ServerParams& p) {
+    p.allow_captioning = true;
+    p.models.clip = (golden_dir() / "tiny-clip").string();
+    p.models.lm = (golden_dir() / "tiny-gpt2").string();
+    p.captioning.use_frame_cache = false;
+    // Other options than the library's runs (steps 30), so that the job captions anew.
+    for (const auto& [name, value] : {std::pair<const char*, const char*>{"max-tokens", "4"}, {"candidates", "16"}, {"steps", "12"}}) {
+      set_option(p.captioning.options, name, value);
+    }
+  });
+  const int64_t id = get_json("/api/videos")["videos"][0]["id"].get<int64_t>();
+  const size_t runs_before = get_json("/api/videos/" + std::to_string(id))["caption_runs"].size();
+  const std::string url = "/api/videos/" + std::to_string(id) + "/caption";
+  auto res = client_->Post(url.c_str(), "", "text/plain");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 202) << res->body;
+  const nlohmann::json job = nlohmann::json::parse(res->body);
+  EXPECT_EQ(job["video_id"], id);
+  // Asked again while it is queued or running: the same job.
+  res = client_->Post(url.c_str(), "", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["id"], job["id"]);
+  get_json("/api/videos/999999/caption", 404);
+  const std::string job_url = "/api/jobs/" + std::to_string(job["id"].get<int64_t>());
+  std::set<std::string> states;
+  nlohmann::json last;
+  for (int i = 0; i < 1200; ++i) {
+    last = get_json(job_url);
+    states.insert(last["state"].get<std::string>());
+    if (last["state"] != "queued" && last["state"] != "running") break;
+    EXPECT_EQ(get_json("/api/health")["status"], "ok");  // the server goes on answering
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(last["state"], "done") << last;
+  EXPECT_EQ(last["message"], "captioned") << last;
+  EXPECT_FALSE(last["finished"].get<std::string>().empty());
+  EXPECT_EQ(get_json("/api/videos/" + std::to_string(id))["caption_runs"].size(), runs_before + 1);
+  // Once more: nothing new to do.
+  res = client_->Post(url.c_str(), "", "text/plain");
+  ASSERT_TRUE(res);
+  const std::string again = "/api/jobs/" + std::to_string(nlohmann::json::parse(res->body)["id"].get<int64_t>());
+  for (int i = 0; i < 600 && (last = get_json(again))["state"] != "done" && last["state"] != "failed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(last["message"], "already captioned with these models and options") << last;
+  // A job whose file is gone fails with the reason.
+  const fs::path path = file_of(id);
+  const fs::path aside = path.string() + ".aside";
+  fs::rename(path, aside);
+  res = client_->Post(url.c_str(), "", "text/plain");
+  ASSERT_TRUE(res);
+  const std::string gone = "/api/jobs/" + std::to_string(nlohmann::json::parse(res->body)["id"].get<int64_t>());
+  for (int i = 0; i < 600 && (last = get_json(gone))["state"] != "done" && last["state"] != "failed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  fs::rename(aside, path);
+  EXPECT_EQ(last["state"], "failed") << last;
+  EXPECT_FALSE(last["message"].get<std::string>().empty()) << last;
 }
 
 }  // namespace
