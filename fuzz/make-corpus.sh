@@ -6,7 +6,7 @@ set -euo pipefail
 shared=$(cd "${1:-$(dirname "$0")/../../shared}" && pwd)
 cd "$(dirname "$0")"
 c=corpus
-mkdir -p $c/eval_json $c/tokenizer $c/safetensors $c/model_config $c/frame_cache $c/media $c/image $c/manifest $c/search_query
+mkdir -p $c/eval_json $c/tokenizer $c/safetensors $c/model_config $c/frame_cache $c/media $c/image $c/manifest $c/search_query $c/http_range
 
 # Evaluation JSON.
 printf '{"v": {"duration": 10, "timestamps": [[0, 1], [2, 5.5]], "sentences": ["a man sings.", "he stops."]}}' \
@@ -22,6 +22,10 @@ printf 'someone pours coffee' > $c/search_query/words.txt
 printf '"quoted" NEAR(a b) col:y -z * AND OR NOT ^x {a b}' > $c/search_query/fts-syntax.txt
 printf 'caf\xc3\xa9 \xff\xfe \xe2\x80' > $c/search_query/bad-utf8.txt
 printf '\x00\x00\xc0\x7f\x00\x00\x80\x7f\x00\x00\x80\xff\x00\x00\x00\x00 cat' > $c/search_query/nan-inf-vector.bin
+printf 'bytes=0-99' > $c/http_range/first.txt
+printf 'bytes=-500' > $c/http_range/suffix.txt
+printf 'bytes=10-, 0-1,99999999999999999999-' > $c/http_range/several.txt
+printf 'bytes= 5 - 6 ,,, -0' > $c/http_range/spaces.txt
 # Batch manifests: each seed is read as lines, JSONL and CSV.
 printf '# videos\na.mp4\n\nsub/b c.mp4\n/abs/d.mkv\n../up/e.webm\n./a2.mp4\n' > $c/manifest/lines.txt
 printf '{"path": "a.mp4", "id": "v_1"}\n{"path": "b.mp4"}\n# c\n{"path": "x", "id": "../../etc"}\n' > $c/manifest/ids.jsonl

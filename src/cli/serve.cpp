@@ -78,6 +78,8 @@ Runner setup_serve(CLI::App& app) {
   add_library_location(*sub, o->where);
   // Search uses --clip (default: the library's only CLIP model); captioning jobs all of these, as library add --caption.
   add_model_options(*sub, o->models);
+  sub->get_option("--clip")->description(
+      "CLIP model folder or name: the one to search with (default: the library's only one) and to caption with (default: the preset's)");
   add_caption_options(*sub, o->options);
   return [o] { run_serve(*o); };
 }

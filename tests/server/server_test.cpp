@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "library/db.h"
 #include "media/image.h"
 #include "media/sampler.h"
 #include "server/http_range.h"
@@ -484,6 +485,23 @@ TEST_F(ServerTest, CaptioningJobsRunWhileTheServerAnswers) {
   fs::rename(aside, path);
   EXPECT_EQ(last["state"], "failed") << last;
   EXPECT_FALSE(last["message"].get<std::string>().empty()) << last;
+}
+
+TEST_F(ServerTest, ALockedLibraryIsABusyAnswerNotAHang) {
+  stop();
+  start("", [](server::ServerParams& p) { p.busy_timeout_s = 0.3; });
+  {
+    // Another process's exclusive hold of the database file (a writer in exclusive locking mode).
+    library::Db other(*dir_ / "lib.db", false, 1);
+    other.exec("PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; UPDATE videos SET added = added; COMMIT;");
+    const auto t0 = std::chrono::steady_clock::now();
+    const nlohmann::json j = get_json("/api/videos", 503);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+    EXPECT_NE(j["error"]["message"].get<std::string>().find("busy"), std::string::npos) << j;
+    get_json("/api/health", 503);
+  }
+  // Once it lets go, the same server answers.
+  EXPECT_EQ(get_json("/api/videos")["total"], 2);
 }
 
 }  // namespace
