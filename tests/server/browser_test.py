@@ -9,6 +9,7 @@ Screenshots of every page go to DIR. Needs chromium, chromium-driver and python3
 (scripts/install-deps.sh installs them)."""
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 try:
     from selenium import webdriver
@@ -50,6 +52,33 @@ def make_video(path, seconds, pattern):
          "-t", str(seconds), "-pix_fmt", "yuv420p", "-c:v", "libvpx", "-b:v", "300k", path])
 
 
+def tiny_models():
+    golden = os.path.join(ARGS.shared, "golden")
+    return ["--clip", os.path.join(golden, "tiny-clip"), "--lm", os.path.join(golden, "tiny-gpt2"),
+            "--max-tokens", "4", "--candidates", "16", "--no-cache"]
+
+
+def serve(library, *extra):
+    """`vidscribe serve` on a free port: the process and its URL."""
+    server = subprocess.Popen([ARGS.vidscribe, "--threads", "1", "serve", "--port", "0", "--library", library, *extra],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = server.stdout.readline()
+    m = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+    if not m:
+        server.kill()
+        raise RuntimeError("serve did not print its URL: " + line)
+    return server, m.group(1)
+
+
+def stop(server):
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    server.stdout.close()
+
+
 class Viewer(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -60,10 +89,8 @@ class Viewer(unittest.TestCase):
         make_video(os.path.join(videos, ODD_NAME), 4, "smptebars")
         make_video(os.path.join(videos, "gone.webm"), 3, "rgbtestsrc")
         cls.library = os.path.join(cls.dir, "lib.db")
-        golden = os.path.join(ARGS.shared, "golden")
         run([ARGS.vidscribe, "-q", "--threads", "1", "library", "add", "-r", videos, "--caption", "--library", cls.library,
-             "--clip", os.path.join(golden, "tiny-clip"), "--lm", os.path.join(golden, "tiny-gpt2"),
-             "--max-tokens", "4", "--candidates", "16", "--steps", "10", "--no-cache"])
+             *tiny_models(), "--steps", "10"])
         # The kitchen's latest run gets events with known times and captions.
         db = sqlite3.connect(cls.library)
         ids = {os.path.basename(p): i for i, p in db.execute("SELECT id, path FROM videos")}
@@ -77,14 +104,7 @@ class Viewer(unittest.TestCase):
         db.close()
         os.remove(os.path.join(videos, "gone.webm"))  # deleted after it was added
 
-        cls.server = subprocess.Popen([ARGS.vidscribe, "--threads", "1", "serve", "--port", "0", "--library", cls.library],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = cls.server.stdout.readline()
-        m = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
-        if not m:
-            cls.server.kill()
-            raise RuntimeError("serve did not print its URL: " + line + cls.server.stderr.read())
-        cls.url = m.group(1)
+        cls.server, cls.url = serve(cls.library)
 
         options = webdriver.ChromeOptions()
         for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--mute-audio",
@@ -98,11 +118,7 @@ class Viewer(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.browser.quit()
-        cls.server.terminate()
-        try:
-            cls.server.wait(10)
-        except subprocess.TimeoutExpired:
-            cls.server.kill()
+        stop(cls.server)
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def open(self, path):
@@ -208,6 +224,31 @@ class Viewer(unittest.TestCase):
         self.until("return document.querySelector('#view .error') != null", "the unknown-video message")
         self.assertIn("no video 999999", self.browser.find_element(By.CSS_SELECTOR, "#view .error").text)
         self.screenshot("missing")
+
+    def test_5_caption_from_the_browser(self):
+        # A read-only server shows no caption button; one started with --allow-captioning does, and its job
+        # adds a caption run (other options than the library's: steps 5) that the page then shows.
+        self.open(f"/video/{self.odd}")
+        self.until("return document.querySelector('#events') != null", "the video page")
+        time.sleep(0.5)
+        self.assertEqual(self.browser.find_elements(By.ID, "caption-btn"), [])
+        server, url = serve(self.library, "--allow-captioning", *tiny_models(), "--steps", "5")
+        try:
+            api = lambda path: json.load(urllib.request.urlopen(url + path.lstrip("/"), timeout=30))
+            runs = len(api(f"/api/videos/{self.odd}")["caption_runs"])
+            self.browser.get(url + f"video/{self.odd}")
+            button = self.wait.until(lambda b: b.find_elements(By.ID, "caption-btn"), "the caption button")[0]
+            button.click()
+            self.wait.until(lambda b: len(api(f"/api/videos/{self.odd}")["caption_runs"]) == runs + 1, "a new caption run")
+            events = api(f"/api/videos/{self.odd}")["latest_events"]
+            self.assertGreater(len(events), 0)
+            self.until("const b = document.getElementById('caption-btn'); return b && !b.disabled && "
+                       "document.querySelectorAll('#events tr.event').length == %d" % len(events), "the page redrawn")
+            first = self.browser.find_elements(By.CSS_SELECTOR, "#events tr.event td.text")[0]
+            self.assertEqual(" ".join(first.text.split()), " ".join(events[0]["caption"].split()))
+            self.screenshot("captioned")
+        finally:
+            stop(server)
 
 
 if __name__ == "__main__":

@@ -250,26 +250,66 @@ function isTyping(target) {
   return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
 }
 
+// The keys act on the video shown last (the page is redrawn after a captioning job): one listener for all.
+let keyTarget = null;
 function bindKeys(player, events) {
-  document.addEventListener('keydown', (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.shiftKey || isTyping(e.target)) return;
-    const key = e.key.toLowerCase();
-    if (key === ' ') {
-      // preventDefault also stops the page scrolling and the native controls toggling a second time
-      e.preventDefault();
-      if (!e.repeat) player.paused ? play(player) : player.pause();
-    } else if (key === 'j') {
-      player.currentTime = prevStart(events, player.currentTime);
-    } else if (key === 'k') {
-      const next = nextStart(events, player.currentTime);
-      if (next !== null) player.currentTime = next;
-    }
-  });
+  if (keyTarget === null) document.addEventListener('keydown', onKey);
+  keyTarget = { player, events };
+}
+
+function onKey(e) {
+  const { player, events } = keyTarget;
+  if (!player.isConnected || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey || isTyping(e.target)) return;
+  const key = e.key.toLowerCase();
+  if (key === ' ') {
+    // preventDefault also stops the page scrolling and the native controls toggling a second time
+    e.preventDefault();
+    if (!e.repeat) player.paused ? play(player) : player.pause();
+  } else if (key === 'j') {
+    player.currentTime = prevStart(events, player.currentTime);
+  } else if (key === 'k') {
+    const next = nextStart(events, player.currentTime);
+    if (next !== null) player.currentTime = next;
+  }
 }
 
 function missingNote(path) {
   return el('p', { class: 'error', id: 'missing' },
     `The file of this video is gone: ${path} (moved or deleted since it was added; vidscribe library check finds it)`);
+}
+
+// With --allow-captioning: a button that queues a captioning job and follows its progress, then redraws.
+async function captionControl(id, missing) {
+  let health;
+  try {
+    health = await getJSON('/api/health');
+  } catch (err) {
+    return null;
+  }
+  if (health.captioning !== true || missing) return null;
+  const status = el('span', { id: 'job-status', class: 'status' });
+  const button = el('button', { id: 'caption-btn', type: 'button' }, 'Caption this video');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const res = await fetch(`/api/videos/${id}/caption`, { method: 'POST' });
+      let job = await res.json();
+      if (!res.ok) throw new Error(job?.error?.message || `The server answered ${res.status}`);
+      while (job.state === 'queued' || job.state === 'running') {
+        const progress = job.total > 0 ? ` ${job.done}/${job.total}` : '';
+        status.textContent = job.state === 'queued' ? 'Queued…' : `${job.stage || 'Starting'}${progress}`;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        job = await getJSON(`/api/jobs/${intId(job.id)}`);
+      }
+      if (job.state !== 'done') throw new Error(job.message || `The job ${job.state}`);
+      status.textContent = job.message || 'Done';
+      videoView(id, NaN);
+    } catch (err) {
+      status.replaceChildren(errorBox(err.message));
+      button.disabled = false;
+    }
+  });
+  return el('div', { class: 'toolbar' }, button, status);
 }
 
 async function videoView(id, startAt) {
@@ -288,8 +328,10 @@ async function videoView(id, startAt) {
   const pick = (t) => seekAndPlay(player, t);
   const timeline = el('div', { id: 'timeline' });
   const facts = [clock(data.duration, 0), megabytes(data.size), plural(events.length, 'event')].join(' · ');
+  const controls = el('div', { id: 'controls' });
   show(el('h1', { id: 'title', title: data.path }, name), el('p', { class: 'facts' }, facts),
-    player || missingNote(data.path), timeline, eventsTable(events, pick));
+    player || missingNote(data.path), timeline, eventsTable(events, pick), controls);
+  captionControl(id, data.missing === true).then((c) => c && controls.replaceChildren(c));
   const duration = Number(data.duration);
   if (duration > 0) drawTimeline(timeline, events, duration, pick);
   if (!player) return;
